@@ -1,0 +1,1 @@
+"""Judging: rubrics, LLM judges, deterministic instruments, panel agreement, calibration."""

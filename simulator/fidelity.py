@@ -1,0 +1,66 @@
+"""Deterministic checks that flag persona (simulator) errors, reported apart from the subject's.
+
+In tau2-bench up to 30% of failed conversations were the user simulator's fault; these checks
+catch the common ones so they are retried or at least never blamed on the subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+from simulator.cards import Persona
+from simulator.records import FidelityIssue
+
+_ASSISTANT = re.compile(
+    r"\b(as an ai|i am an ai|i'm an ai|language model|how (can|may) i (help|assist) you|"
+    r"i'?m here to (help|support|assist)|is there anything else i can|i can help you with)\b",
+    re.I,
+)
+_BROKE = re.compile(
+    r"(\bpersona\b|\brole-?play\b|\bin character\b|\bsimulat(ed|ion)\b|\[system|\bthe user\b|"
+    r"\bas the character\b|<\|im_start\|>|<\|im_end\|>)",
+    re.I,
+)
+_SCRIPTS = {
+    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
+    "ar": re.compile(r"[\u0600-\u06ff]"),
+    "ko": re.compile(r"[\uac00-\ud7af]"),
+}
+_WORD = re.compile(r"[^\W_]{4,}", re.U)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def leaked(fact: str, text: str, threshold: float = 0.6) -> bool:
+    """A never-disclose fact counts as leaked when most of its content words appear."""
+    words = _content_words(fact)
+    return bool(words) and len(words & _content_words(text)) / len(words) >= threshold
+
+
+def wrong_script(language: str, text: str) -> bool:
+    """For languages with their own script, flag a message written (almost) without it."""
+    pattern = _SCRIPTS.get(language.split("-")[0])
+    letters = [ch for ch in text if ch.isalpha()]
+    if pattern is None or len(letters) < 8:
+        return False
+    return len(pattern.findall(text)) / len(letters) < 0.3
+
+
+def check_persona_turn(persona: Persona, text: str, turn: int) -> list[FidelityIssue]:
+    issues = []
+    if not text.strip():
+        issues.append(FidelityIssue(kind="empty_turn", turn=turn, detail="persona said nothing"))
+    if m := _ASSISTANT.search(text):
+        issues.append(FidelityIssue(kind="spoke_as_assistant", turn=turn, detail=m.group(0)))
+    if m := _BROKE.search(text):
+        issues.append(FidelityIssue(kind="broke_character", turn=turn, detail=m.group(0)))
+    for fact in persona.disclosure.never:
+        if leaked(fact, text):
+            issues.append(FidelityIssue(kind="leaked_never_fact", turn=turn, detail=fact[:80]))
+    if wrong_script(persona.language, text):
+        issues.append(FidelityIssue(kind="wrong_language", turn=turn,
+                                    detail=f"expected {persona.language}"))
+    return issues

@@ -1,0 +1,236 @@
+"""The one call site for every model call, whatever the role or provider.
+
+Everything that touches a model goes through Gateway.complete: per-model concurrency bounds,
+retries with backoff on rate limits / server errors / timeouts, the on-disk cache, usage and
+cost accounting, and turning provider exceptions into typed, redacted errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import simulator.llm  # noqa: F401  (offline env before litellm import)
+import litellm
+
+from simulator.llm.cache import CallCache, call_key
+from simulator.llm.providers import ensure_local_provider, is_in_process
+from simulator.llm.redact import redact
+from simulator.llm.usage_scope import charge
+from simulator.records import ErrorInfo, ModelSpec, Role, Usage
+
+RETRYABLE = {"rate_limit", "server_error", "timeout", "connection"}
+
+litellm.telemetry = False
+litellm.suppress_debug_info = True
+
+
+class ModelCallError(RuntimeError):
+    """A model call that failed for good. Carries a typed ErrorInfo; never becomes a score."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(f"{info.role or 'model'} call failed ({info.kind}): {info.message}")
+        self.info = info
+
+
+class BudgetExceeded(RuntimeError):
+    """The run's token or cost budget is spent; the run stops cleanly and can be resumed."""
+
+
+@dataclass
+class Completion:
+    text: str
+    usage: Usage
+    latency_s: float
+    cached: bool = False
+
+
+def classify(exc: BaseException) -> str:
+    """Map a provider exception to an error kind (stable strings used in summaries)."""
+    checks = [
+        (litellm.RateLimitError, "rate_limit"),
+        (litellm.Timeout, "timeout"),
+        (litellm.AuthenticationError, "auth"),
+        (litellm.ContextWindowExceededError, "context_window"),
+        (litellm.NotFoundError, "not_found"),
+        (litellm.BadRequestError, "bad_request"),
+        (litellm.APIConnectionError, "connection"),
+        (litellm.ServiceUnavailableError, "server_error"),
+        (litellm.InternalServerError, "server_error"),
+    ]
+    for cls, kind in checks:
+        if isinstance(exc, cls):
+            return kind
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timeout"
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        if status == 429:
+            return "rate_limit"
+        if status >= 500:
+            return "server_error"
+        if status == 404:
+            return "not_found"
+    return "provider_error"
+
+
+def missing_key(spec: ModelSpec) -> str | None:
+    """Name of the API-key environment variable a remote model needs but lacks, if any."""
+    if spec.api_base or is_in_process(spec.model) or spec.extra.get("api_key"):
+        return None
+    try:
+        env = litellm.validate_environment(model=spec.model)
+    except Exception:  # unknown provider: the call itself will report it
+        return None
+    # Only keys count: a missing *_API_BASE (e.g. Ollama's) has a working local default.
+    missing = [k for k in env.get("missing_keys") or [] if not k.endswith("_API_BASE")]
+    if missing:
+        return missing[0]
+    # litellm treats an empty variable as set; a call would then fail with a confusing 401.
+    guess = f"{spec.model.split('/', 1)[0].upper()}_API_KEY"
+    if guess in os.environ and not os.environ[guess].strip():
+        return guess
+    return None
+
+
+@dataclass
+class Budget:
+    max_tokens: int | None = None
+    max_cost_usd: float | None = None
+    spent_tokens: int = 0
+    spent_cost_usd: float = 0.0
+
+    def charge(self, usage: Usage) -> None:
+        self.spent_tokens += usage.prompt_tokens + usage.completion_tokens
+        self.spent_cost_usd += usage.cost_usd
+
+    def exhausted(self) -> bool:
+        return (self.max_tokens is not None and self.spent_tokens >= self.max_tokens) or (
+            self.max_cost_usd is not None and self.spent_cost_usd >= self.max_cost_usd
+        )
+
+
+@dataclass
+class Gateway:
+    cache: CallCache | None = None
+    max_in_flight: int = 8
+    retries: int = 3
+    backoff_s: float = 1.0
+    budget: Budget = field(default_factory=Budget)
+    totals: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    _sems: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ensure_local_provider()
+
+    def _sem(self, spec: ModelSpec) -> asyncio.Semaphore:
+        # One bound per model endpoint, so a slow provider never starves another.
+        key = f"{spec.model}@{spec.api_base or ''}"
+        if key not in self._sems:
+            self._sems[key] = asyncio.Semaphore(self.max_in_flight)
+        return self._sems[key]
+
+    def _kwargs(self, spec: ModelSpec, seed: int | None, response_format: dict | None) -> dict:
+        kwargs: dict = {
+            "temperature": spec.temperature, "max_tokens": spec.max_tokens, "timeout": spec.timeout_s,
+        }
+        if seed is not None:
+            kwargs["seed"] = seed
+        if spec.api_base:
+            kwargs["api_base"] = spec.api_base
+            # OpenAI-compatible local servers ignore the key but the client insists on one.
+            if spec.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+                kwargs["api_key"] = "not-needed"
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        kwargs.update(spec.extra)
+        return kwargs
+
+    async def complete(
+        self, spec: ModelSpec, messages: list[dict], *, role: Role, seed: int | None = None,
+        response_format: dict | None = None, use_cache: bool = True,
+    ) -> Completion:
+        if self.budget.exhausted():
+            raise BudgetExceeded(
+                f"run budget spent ({self.budget.spent_tokens} tokens, ${self.budget.spent_cost_usd:.4f})"
+            )
+        kwargs = self._kwargs(spec, seed, response_format)
+        key = None
+        if self.cache is not None and use_cache:
+            key = call_key({"model": spec.model, "messages": messages, "params": {
+                k: v for k, v in kwargs.items() if k not in ("timeout", "api_key")}})
+            hit = self.cache.get(key)
+            if hit is not None:
+                usage = Usage(calls=1, cached_calls=1, prompt_tokens=hit["prompt_tokens"],
+                              completion_tokens=hit["completion_tokens"])
+                self._account(role, usage)
+                return Completion(text=hit["text"], usage=usage, latency_s=0.0, cached=True)
+
+        start = time.perf_counter()
+        response = await self._call_with_retries(spec, messages, kwargs, role)
+        latency = time.perf_counter() - start
+        text = (response.choices[0].message.content or "").strip()
+        if not text:
+            raise ModelCallError(ErrorInfo(kind="empty_reply", role=role,
+                                           message=f"{spec.model} returned no content"))
+        u = getattr(response, "usage", None)
+        usage = Usage(
+            calls=1,
+            prompt_tokens=getattr(u, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(u, "completion_tokens", 0) or 0,
+            cost_usd=self._cost(spec, response),
+        )
+        self._account(role, usage)
+        self.budget.charge(usage)
+        if key is not None:
+            self.cache.put(key, {"text": text, "prompt_tokens": usage.prompt_tokens,  # type: ignore[union-attr]
+                                 "completion_tokens": usage.completion_tokens})
+        return Completion(text=text, usage=usage, latency_s=latency)
+
+    def _account(self, role: Role, usage: Usage) -> None:
+        self.totals[role] = self.totals[role].add(usage)
+        charge(role, usage)
+
+    async def _call_with_retries(self, spec: ModelSpec, messages: list[dict], kwargs: dict, role: Role):
+        attempt = 0
+        while True:
+            try:
+                async with self._sem(spec):
+                    return await litellm.acompletion(model=spec.model, messages=messages, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - classified and re-raised as typed error
+                kind = classify(exc)
+                if kind in RETRYABLE and attempt < self.retries:
+                    attempt += 1
+                    # Exponential backoff with jitter; the jitter keeps retried calls from
+                    # arriving in lock-step at a rate-limited provider.
+                    delay = self.backoff_s * (2 ** (attempt - 1)) * (0.5 + random.random())
+                    await asyncio.sleep(delay)
+                    continue
+                msg = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                raise ModelCallError(ErrorInfo(
+                    kind=kind, role=role,
+                    message=f"{spec.model}: {msg[:500]}" + (f" (after {attempt} retries)" if attempt else ""),
+                )) from None
+
+    @staticmethod
+    def _cost(spec: ModelSpec, response) -> float:
+        if is_in_process(spec.model):
+            return 0.0
+        try:
+            return float(litellm.completion_cost(completion_response=response) or 0.0)
+        except Exception:  # unknown pricing (self-hosted, new model): cost unknown, not an error
+            return 0.0
+
+
+async def shutdown_litellm() -> None:
+    """Stop litellm's background logging worker so asyncio.run() can exit promptly."""
+    try:
+        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+
+        await GLOBAL_LOGGING_WORKER.stop(discard_pending=True, timeout=2)
+    except Exception:  # best effort at shutdown
+        pass

@@ -1,0 +1,109 @@
+"""The in-process `local/…` litellm provider, backed by llama-cpp-python and embedded weights.
+
+Registered through litellm.custom_provider_map, so `local/qwen2.5-1.5b` goes through exactly the
+same litellm call site as `openai/gpt-4o`. Llama objects are not thread-safe: one lock per model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import threading
+import time
+from typing import Any
+
+import litellm
+from litellm import CustomLLM, ModelResponse
+from litellm.llms.custom_llm import CustomLLMError
+
+from simulator.llm.weights import BUILTIN_MODELS, WeightsError, weights_path
+
+# Parameters llama-cpp's create_chat_completion understands; everything else is dropped.
+_PASSTHROUGH = ("temperature", "top_p", "max_tokens", "stop", "seed", "response_format", "top_k")
+
+
+class _Loaded:
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.lock = threading.Lock()
+
+
+class LocalProvider(CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self._models: dict[str, _Loaded] = {}
+        self._load_lock = threading.Lock()
+        atexit.register(self.close)
+
+    def _get(self, name: str) -> _Loaded:
+        with self._load_lock:
+            if name not in self._models:
+                if name not in BUILTIN_MODELS:
+                    known = ", ".join(f"local/{n}" for n in BUILTIN_MODELS)
+                    raise CustomLLMError(404, f"unknown local model 'local/{name}'; built-in: {known}")
+                try:
+                    path = weights_path(name)
+                except WeightsError as e:
+                    raise CustomLLMError(500, str(e)) from None
+                from llama_cpp import Llama  # heavy import, only when a local model is used
+
+                threads = int(os.environ.get("EMPATHY_SIM_THREADS", os.cpu_count() or 1))
+                llama = Llama(
+                    model_path=str(path), n_ctx=BUILTIN_MODELS[name].n_ctx, n_threads=threads,
+                    seed=0, verbose=False,
+                )
+                self._models[name] = _Loaded(llama)
+            return self._models[name]
+
+    def generate(self, name: str, messages: list[dict], params: dict) -> dict:
+        """Run one chat completion; returns llama-cpp's OpenAI-shaped dict."""
+        loaded = self._get(name)
+        kwargs = {k: params[k] for k in _PASSTHROUGH if params.get(k) is not None}
+        with loaded.lock:
+            # reset() drops the KV cache so the same call gives the same output every time.
+            loaded.llama.reset()
+            return loaded.llama.create_chat_completion(messages=messages, **kwargs)
+
+    def _respond(self, model: str, messages: list, optional_params: dict, model_response: ModelResponse) -> ModelResponse:
+        name = model.split("/", 1)[1] if model.startswith("local/") else model
+        start = time.perf_counter()
+        out = self.generate(name, messages, optional_params)
+        choice = out["choices"][0]
+        model_response.choices[0].message.content = choice["message"].get("content") or ""  # type: ignore[union-attr]
+        model_response.choices[0].finish_reason = choice.get("finish_reason") or "stop"
+        usage = out.get("usage") or {}
+        model_response.usage = litellm.Usage(  # type: ignore[attr-defined]
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            total_tokens=usage.get("total_tokens", 0),
+        )
+        model_response.model = f"local/{name}"
+        model_response._hidden_params["local_latency_s"] = time.perf_counter() - start
+        return model_response
+
+    def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                   encoding, api_key, logging_obj, optional_params, *args, **kwargs) -> ModelResponse:
+        return self._respond(model, messages, optional_params, model_response)
+
+    async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
+                          print_verbose, encoding, api_key, logging_obj, optional_params, *args,
+                          **kwargs) -> ModelResponse:
+        return await asyncio.to_thread(self._respond, model, messages, optional_params, model_response)
+
+    def close(self) -> None:
+        with self._load_lock:
+            for loaded in self._models.values():
+                with loaded.lock:
+                    loaded.llama.close()
+            self._models.clear()
+
+
+_PROVIDER: LocalProvider | None = None
+
+
+def local_provider() -> LocalProvider:
+    global _PROVIDER
+    if _PROVIDER is None:
+        _PROVIDER = LocalProvider()
+    return _PROVIDER

@@ -1,0 +1,30 @@
+"""Per-conversation usage accounting without threading a counter through every call.
+
+A conversation sets a dict as the current scope; Gateway.complete adds each call's usage to it.
+asyncio tasks inherit the context, so concurrent conversations never mix their counts.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
+
+from simulator.records import Usage
+
+_SCOPE: ContextVar[dict[str, Usage] | None] = ContextVar("usage_scope", default=None)
+
+
+@contextmanager
+def usage_scope(target: dict[str, Usage]) -> Iterator[dict[str, Usage]]:
+    token = _SCOPE.set(target)
+    try:
+        yield target
+    finally:
+        _SCOPE.reset(token)
+
+
+def charge(role: str, usage: Usage) -> None:
+    scope = _SCOPE.get()
+    if scope is not None:
+        scope[role] = scope.get(role, Usage()).add(usage)

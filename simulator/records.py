@@ -1,0 +1,189 @@
+"""What a run produces: per-turn state, turns, conversations, verdicts and the RunRecord.
+
+SCHEMA_VERSION must be bumped whenever a stored field changes meaning or shape; readers refuse
+records from a newer schema rather than misread them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.cards import Persona, Scenario
+
+SCHEMA_VERSION = 1
+
+Role = Literal["persona", "subject", "judge"]
+Speaker = Literal["persona", "subject"]
+StopReason = Literal["persona_ended", "persona_disengaged", "max_turns", "error"]
+Mechanism = Literal[
+    "sentiment_attenuation", "granularity_mismatch", "conflict_avoidance", "linguistic_distancing"
+]
+Dimension = Literal["cognitive", "cultural", "relational"]
+MECHANISMS: tuple[Mechanism, ...] = (
+    "sentiment_attenuation", "granularity_mismatch", "conflict_avoidance", "linguistic_distancing"
+)
+DIMENSIONS: tuple[Dimension, ...] = ("cognitive", "cultural", "relational")
+CRITERIA: tuple[str, ...] = MECHANISMS + DIMENSIONS
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Usage(Record):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    cached_calls: int = 0
+
+    def add(self, other: "Usage") -> "Usage":
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            cached_calls=self.cached_calls + other.cached_calls,
+        )
+
+
+class ErrorInfo(Record):
+    """An infrastructure or parse failure. Never turned into a score."""
+
+    kind: str = Field(description="e.g. rate_limit, server_error, timeout, empty_reply, parse_error")
+    role: Role | None = None
+    message: str
+
+
+class Appraisal(Record):
+    """How the persona heard the subject's last reply; each 0..1, higher = better met."""
+
+    intensity_met: float = Field(ge=0, le=1)
+    feeling_named: float = Field(ge=0, le=1)
+    detail_engaged: float = Field(ge=0, le=1)
+    register_fit: float = Field(ge=0, le=1)
+    notes: list[str] = []
+
+    @property
+    def overall(self) -> float:
+        return (self.intensity_met + self.feeling_named + self.detail_engaged + self.register_fit) / 4
+
+
+class PersonaState(Record):
+    """Hidden persona state after it appraised subject reply number `after_reply` (0 = start)."""
+
+    after_reply: int = Field(ge=0)
+    emotions: dict[str, int]
+    understood: int = Field(ge=0, le=100)
+    trust: int = Field(ge=0, le=100)
+    engagement: int = Field(ge=0, le=100)
+    unheard_streak: int = Field(0, ge=0)
+    appraisal: Appraisal | None = None
+
+
+class Turn(Record):
+    index: int = Field(ge=0, description="position in the conversation, 0-based, both speakers")
+    speaker: Speaker
+    text: str
+    beats: list[str] = Field(default=[], description="beat ids this persona turn was cued to bring in")
+    latency_s: float = 0.0
+
+
+class FidelityIssue(Record):
+    """A persona (simulator) error: reported apart from the subject's failures."""
+
+    kind: Literal[
+        "broke_character", "spoke_as_assistant", "leaked_never_fact", "ended_too_early",
+        "empty_turn", "wrong_language",
+    ]
+    turn: int
+    detail: str
+
+
+class Conversation(Record):
+    turns: list[Turn] = []
+    stop_reason: StopReason | None = None
+    error: ErrorInfo | None = None
+    fidelity_issues: list[FidelityIssue] = []
+    attempts: int = 1
+
+    def subject_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.speaker == "subject"]
+
+
+class Evidence(Record):
+    turn: int
+    quote: str
+    verified: bool | None = Field(None, description="quote found verbatim in that turn")
+
+
+class CriterionScore(Record):
+    score: int = Field(ge=1, le=5, description="1 = severe failure, 5 = no failure")
+    evidence: list[Evidence] = []
+    rationale: str = ""
+
+
+class TurnScore(Record):
+    turn: int
+    score: int = Field(ge=1, le=5)
+    note: str = ""
+
+
+class JudgeVerdict(Record):
+    judge_id: str
+    judge_version: str
+    model: str
+    status: Literal["ok", "error"]
+    error: ErrorInfo | None = None
+    scores: dict[str, CriterionScore] = Field(
+        default={}, description="criterion (mechanism or dimension) -> score"
+    )
+    per_turn: list[TurnScore] = []
+    overall_rationale: str = ""
+    unverified_quotes: int = 0
+    same_model_as_subject: bool = Field(False, description="judge and subject are one model")
+    usage: Usage = Usage()
+    raw: str | None = Field(None, description="raw judge output, kept when it failed to parse")
+
+
+class ModelSpec(Record):
+    model: str
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(256, ge=1, le=32768)
+    api_base: str | None = None
+    timeout_s: float = Field(120.0, gt=0)
+    extra: dict[str, object] = Field(default={}, description="passed through to litellm")
+
+
+class RunKey(Record):
+    persona: str
+    scenario: str
+    subject: str
+    seed: int = 0
+
+    def record_id(self) -> str:
+        import hashlib
+
+        raw = f"{self.persona}|{self.scenario}|{self.subject}|{self.seed}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+class RunRecord(Record):
+    schema_version: int = SCHEMA_VERSION
+    record_id: str
+    key: RunKey
+    status: Literal["ok", "error"]
+    persona: Persona
+    scenario: Scenario
+    models: dict[str, ModelSpec]
+    conversation: Conversation
+    trajectory: list[PersonaState] = []
+    verdicts: list[JudgeVerdict] = []
+    instruments: dict[str, object] = {}
+    usage: dict[str, Usage] = {}
+    timings: dict[str, float] = {}
+    config_hash: str
+    code_version: str
+    created_at: str

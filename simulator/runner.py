@@ -1,0 +1,236 @@
+"""Run a plan: conversations concurrently under bounds, judged, each written as one record.
+
+A conversation that fails (after retries at the call site) is written as an error record and
+retried on the next run; a persona fidelity error reruns the conversation a bounded number of
+times; a spent budget stops the run cleanly and the same command resumes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from tqdm import tqdm
+
+from simulator import __version__
+from simulator.appraisal import initial_state
+from simulator.card_loader import load_persona, load_scenario
+from simulator.config import RunConfig, plan
+from simulator.graph import ConvContext, build_graph, recursion_limit, stop_reason
+from simulator.llm.cache import CallCache
+from simulator.llm.call import Budget, BudgetExceeded, Gateway, missing_key, shutdown_litellm
+from simulator.llm.usage_scope import usage_scope
+from simulator.records import (
+    Conversation, ErrorInfo, JudgeVerdict, ModelSpec, PersonaState, RunKey, RunRecord, Usage,
+)
+from simulator.store import RunStore, now_iso
+
+
+class PreflightError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    import subprocess
+
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{__version__}+{sha}" if sha else __version__
+
+
+def judge_specs(cfg: RunConfig) -> list[ModelSpec]:
+    base = cfg.models.judge
+    return [base] + [base.model_copy(update={"model": m}) for m in cfg.judge.panel if m != base.model]
+
+
+def preflight(cfg: RunConfig) -> list[str]:
+    """Fail before any work for a remote model with no key; return warnings to show the user."""
+    roles = [("persona", cfg.models.persona), ("subject", cfg.models.subject)]
+    if cfg.judge.enabled:
+        roles += [("judge", s) for s in judge_specs(cfg)]
+    for role, spec in roles:
+        var = missing_key(spec)
+        if var:
+            raise PreflightError(f"models.{role}: {spec.model} needs the environment variable {var}, which is not set")
+    warnings = []
+    if cfg.judge.enabled and any(s.model == cfg.models.subject.model for s in judge_specs(cfg)):
+        warnings.append(
+            f"judge and subject are the same model ({cfg.models.subject.model}); verdicts are marked "
+            "same_model_as_subject. Set models.judge.model to judge with another model."
+        )
+    return warnings
+
+
+@dataclass
+class Progress:
+    bar: tqdm | None
+    errors: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def update(self, record: RunRecord) -> None:
+        self.counts[record.status] = self.counts.get(record.status, 0) + 1
+        self.errors += record.status == "error"
+        for u in record.usage.values():
+            self.tokens += u.prompt_tokens + u.completion_tokens
+            self.cost += u.cost_usd
+        if self.bar is not None:
+            self.bar.set_postfix(errors=self.errors, tokens=self.tokens, cost=f"${self.cost:.4f}", refresh=False)
+            self.bar.update(1)
+
+
+async def converse(ctx: ConvContext, max_turns: int, graph, fidelity_retries: int) -> tuple[Conversation, list[PersonaState]]:
+    all_issues = []
+    for attempt in range(fidelity_retries + 1):
+        ctx.seed = ctx.seed + attempt * 7919  # a fresh persona sample on each fidelity retry
+        init = {
+            "turns": [], "states": [initial_state(ctx.persona, ctx.scenario)], "replies": 0,
+            "max_turns": max_turns, "fidelity": [],
+        }
+        state = await graph.ainvoke(init, config={
+            "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
+        })
+        issues = state.get("fidelity", [])
+        all_issues.extend(issues)
+        conv = Conversation(
+            turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
+            error=state.get("error"), fidelity_issues=all_issues, attempts=attempt + 1,
+        )
+        if conv.error is not None or not issues:
+            break
+    return conv, state["states"]
+
+
+async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRecord:
+    from judges.llm_judge import judge_conversation
+
+    persona, scenario = load_persona(key.persona), load_scenario(key.scenario)
+    max_turns = cfg.max_turns or scenario.max_turns
+    usage: dict[str, Usage] = {}
+    timings: dict[str, float] = {}
+    verdicts: list[JudgeVerdict] = []
+    instruments: dict = {}
+    with usage_scope(usage):
+        t0 = time.perf_counter()
+        ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway,
+                          persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
+                          subject_system=cfg.subject_system_prompt, seed=key.seed)
+        try:
+            conv, trajectory = await converse(ctx, max_turns, graph, cfg.run.fidelity_retries)
+        except BudgetExceeded:
+            raise
+        except Exception as e:  # noqa: BLE001 - never lose the run to one conversation's bug
+            conv, trajectory = Conversation(stop_reason="error", error=ErrorInfo(
+                kind="internal", message=f"{type(e).__name__}: {e}"[:500])), []
+        timings["conversation_s"] = time.perf_counter() - t0
+        if conv.error is None:
+            try:
+                from judges.instruments import run_instruments
+
+                instruments = run_instruments(conv, scenario, trajectory)
+            except Exception as e:  # noqa: BLE001 - instruments failing must not lose the record
+                instruments = {"error": f"{type(e).__name__}: {e}"[:300]}
+            if cfg.judge.enabled:
+                t1 = time.perf_counter()
+                verdicts = list(await asyncio.gather(*[
+                    judge_conversation(gateway, spec, persona, scenario, conv, trajectory,
+                                       seed=key.seed, subject_model=cfg.models.subject.model)
+                    for spec in judge_specs(cfg)
+                ]))
+                timings["judging_s"] = time.perf_counter() - t1
+    failed = conv.error is not None or any(v.status == "error" for v in verdicts)
+    return RunRecord(
+        record_id=key.record_id(), key=key, status="error" if failed else "ok",
+        persona=persona, scenario=scenario,
+        models={"persona": cfg.models.persona, "subject": cfg.models.subject,
+                **{f"judge{i or ''}": s for i, s in enumerate(judge_specs(cfg)) if cfg.judge.enabled}},
+        conversation=conv, trajectory=trajectory, verdicts=verdicts, instruments=instruments,
+        usage=usage, timings=timings, config_hash=cfg.config_hash(), code_version=code_version(),
+        created_at=now_iso(),
+    )
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    planned: int
+    skipped: int
+    written: int
+    counts: dict[str, int]
+    status: str
+
+
+def make_gateway(cfg: RunConfig) -> Gateway:
+    cache = None
+    if cfg.run.cache:
+        path = Path(cfg.run.cache_path) if cfg.run.cache_path else Path(cfg.run.out_dir) / ".cache" / "calls.sqlite3"
+        cache = CallCache(path)
+    return Gateway(cache=cache, max_in_flight=cfg.run.max_in_flight_per_model, retries=cfg.run.retries,
+                   backoff_s=cfg.run.backoff_s,
+                   budget=Budget(max_tokens=cfg.run.max_tokens_budget, max_cost_usd=cfg.run.max_cost_usd))
+
+
+async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult:
+    keys = plan(cfg)
+    store = RunStore(cfg.run_dir())
+    done = store.open(config_hash=cfg.config_hash(), config=cfg.model_dump(mode="json"),
+                      planned=[k.record_id() for k in keys], force=cfg.run.force)
+    todo = [k for k in keys if k.record_id() not in done]
+    gateway = gateway or make_gateway(cfg)
+    graph = build_graph()
+    bar = tqdm(total=len(keys), initial=len(keys) - len(todo), desc="conversations", unit="conv",
+               disable=not cfg.run.progress, dynamic_ncols=True)
+    progress = Progress(bar=bar)
+    sem = asyncio.Semaphore(cfg.run.concurrency)
+    status = "complete"
+
+    async def one(k: RunKey) -> RunRecord:
+        async with sem:
+            return await run_key(k, cfg, gateway, graph)
+
+    tasks = [asyncio.create_task(one(k)) for k in todo]
+    written = 0
+    try:
+        for fut in asyncio.as_completed(tasks):
+            record = await fut
+            store.append(record)  # one writer: appends happen here, in the event loop, in turn
+            written += 1
+            progress.update(record)
+    except BudgetExceeded as e:
+        status = "budget_exhausted"
+        tqdm.write(f"stopped: {e}. Finished records are kept; rerun the same command to resume.")
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"
+        raise
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        bar.close()
+        store.close(status, progress.counts)
+        if gateway.cache is not None:
+            gateway.cache.close()
+    if progress.errors and status == "complete":
+        status = "complete_with_errors"
+    return RunResult(run_dir=store.dir, planned=len(keys), skipped=len(keys) - len(todo),
+                     written=written, counts=progress.counts, status=status)
+
+
+def run(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult:
+    async def main() -> RunResult:
+        try:
+            return await run_async(cfg, gateway)
+        finally:
+            await shutdown_litellm()
+
+    return asyncio.run(main())

@@ -1,0 +1,144 @@
+"""The non-run subcommands of `empathy-sim` (argparse; Hydra handles runs and sweeps)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from simulator.cli import fail
+
+# Subcommands that live in their own modules, added as they exist: name -> module with
+# add_arguments(parser) and run(args).
+EXTERNAL = {"calibrate": "judges.calibration_cli", "export": "simulator.export"}
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from simulator.card_loader import CardError, load_all
+
+    try:
+        if args.kind in ("personas", "all"):
+            ps = load_all("personas")
+            print(f"{len(ps)} personas")
+            for p in ps:
+                ms = f" set={p.matched_set.set_id}/{p.matched_set.varies}" if p.matched_set else ""
+                print(f"  {p.id:<28} {p.language:<6} {p.relationship.kind:<13} {p.relationship.distance:<10} "
+                      f"{p.culture.background[:48]}{ms}")
+        if args.kind in ("scenarios", "all"):
+            ss = load_all("scenarios")
+            print(f"{len(ss)} scenarios")
+            for s in ss:
+                print(f"  {s.id:<36} {s.theme:<15} {s.task_type:<11} {s.language or 'en':<6} "
+                      f"turns={s.max_turns} personas={','.join(s.personas)}")
+    except CardError as e:
+        fail(str(e))
+
+
+def cmd_validate(args: argparse.Namespace) -> None:
+    from simulator.card_loader import CardError, card_dirs, load_card_file
+    from simulator.cards import Persona, Scenario
+
+    paths = [Path(p) for p in args.paths] or [
+        p for kind in ("personas", "scenarios") for d in card_dirs(kind) for p in sorted(d.glob("*.yaml"))
+    ]
+    errors = 0
+    for p in paths:
+        model = Persona if "persona" in p.parent.name else Scenario
+        try:
+            load_card_file(model, p)
+        except (CardError, OSError) as e:
+            errors += 1
+            print(f"empathy-sim: error: {e}")
+    print(f"{len(paths) - errors} valid, {errors} invalid")
+    if errors:
+        raise SystemExit(2)
+
+
+def cmd_judge(args: argparse.Namespace) -> None:
+    from simulator.llm.cache import CallCache
+    from simulator.llm.call import Gateway, missing_key
+    from simulator.records import ModelSpec
+    from simulator.rejudge import rejudge
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "records.jsonl").exists():
+        fail(f"{run_dir}: no records.jsonl (is this a run directory?)")
+    specs = [ModelSpec(model=m, temperature=args.temperature, max_tokens=args.max_tokens,
+                       api_base=args.api_base) for m in args.model]
+    for s in specs:
+        if var := missing_key(s):
+            fail(f"judge model {s.model} needs the environment variable {var}, which is not set")
+    cache = None if args.no_cache else CallCache(Path(args.cache_path) if args.cache_path
+                                                  else run_dir.parent / ".cache" / "calls.sqlite3")
+    paths = rejudge(run_dir, specs, Gateway(cache=cache), rubric_id=args.rubric,
+                    concurrency=args.concurrency, progress=not args.quiet)
+    for p in paths:
+        print(f"verdicts → {p}")
+
+
+def cmd_summary(args: argparse.Namespace) -> None:
+    from simulator.summary import write_summary
+
+    try:
+        print(f"summary → {write_summary(Path(args.path))}")
+    except FileNotFoundError as e:
+        fail(str(e))
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from simulator.summary import write_summary
+
+    try:
+        write_summary(Path(args.path))
+        from simulator.report import write_report
+    except FileNotFoundError as e:
+        fail(str(e))
+    paths = write_report(Path(args.path))
+    for kind, p in paths.items():
+        print(f"{kind} → {p}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="empathy-sim")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list personas and scenarios")
+    p.add_argument("kind", nargs="?", default="all", choices=["personas", "scenarios", "all"])
+    p.set_defaults(fn=cmd_list)
+    p = sub.add_parser("validate", help="validate card files (default: all packaged cards)")
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(fn=cmd_validate)
+    p = sub.add_parser("judge", help="re-judge a run's saved conversations")
+    p.add_argument("run_dir")
+    p.add_argument("--model", action="append", default=None,
+                   help="judge model (repeat for a panel); default local/qwen2.5-1.5b")
+    p.add_argument("--rubric", default="relational_empathy")
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--max-tokens", type=int, default=1200)
+    p.add_argument("--api-base", default=None)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--cache-path", default=None)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(fn=cmd_judge)
+    p = sub.add_parser("summary", help="write summary.json for a run or sweep dir")
+    p.add_argument("path")
+    p.set_defaults(fn=cmd_summary)
+    p = sub.add_parser("report", help="write summary.json, report.md and report.html")
+    p.add_argument("path")
+    p.set_defaults(fn=cmd_report)
+    for name, module in EXTERNAL.items():
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
+        mod.add_arguments(p)
+        p.set_defaults(fn=mod.run)
+    return ap
+
+
+def dispatch(name: str, argv: list[str]) -> None:
+    args = build_parser().parse_args([name] + argv)
+    if name == "judge" and not args.model:
+        args.model = ["local/qwen2.5-1.5b"]
+    args.fn(args)

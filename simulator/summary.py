@@ -1,0 +1,153 @@
+"""summary.json: derived from records alone, so it can always be regenerated.
+
+Scores are reported per criterion, per task type and per theme, each with a bootstrap interval;
+never folded into one number only. Error records are counted by kind and never enter a mean.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from pathlib import Path
+from statistics import mean
+
+import orjson
+
+from simulator.records import CRITERIA, RunRecord
+from simulator.store import iter_records
+
+SUMMARY = "summary.json"
+
+
+def bootstrap_ci(values: list[float], n: int = 1000, alpha: float = 0.05, seed: int = 0) -> list[float] | None:
+    """Percentile bootstrap interval of the mean; a local RNG keeps it reproducible."""
+    if len(values) < 2:
+        return None
+    rng = random.Random(seed)
+    means = sorted(mean(rng.choices(values, k=len(values))) for _ in range(n))
+    return [round(means[int(alpha / 2 * n)], 3), round(means[int((1 - alpha / 2) * n) - 1], 3)]
+
+
+def _stat(values: list[float]) -> dict:
+    return {"mean": round(mean(values), 3) if values else None, "n": len(values), "ci95": bootstrap_ci(values)}
+
+
+def primary_scores(rec: RunRecord) -> dict[str, int]:
+    """Scores of the first judge that succeeded (the panel's others feed agreement)."""
+    for v in rec.verdicts:
+        if v.status == "ok":
+            return {k: s.score for k, s in v.scores.items()}
+    return {}
+
+
+def judge_agreement(records: list[RunRecord]) -> dict:
+    """Krippendorff's alpha (ordinal) per criterion over judges that scored the same records."""
+    judges = sorted({v.model for r in records for v in r.verdicts if v.status == "ok"})
+    if len(judges) < 2:
+        return {}
+    import numpy as np
+    import krippendorff
+
+    out = {}
+    for crit in CRITERIA:
+        matrix = []
+        for j in judges:
+            row = []
+            for r in records:
+                v = next((v for v in r.verdicts if v.model == j and v.status == "ok"), None)
+                row.append(v.scores[crit].score if v and crit in v.scores else np.nan)
+            matrix.append(row)
+        arr = np.array(matrix, dtype=float)
+        try:
+            alpha = float(krippendorff.alpha(reliability_data=arr, level_of_measurement="ordinal"))
+        except (ValueError, ZeroDivisionError):
+            alpha = float("nan")
+        out[crit] = {"alpha": None if alpha != alpha else round(alpha, 3),
+                     "flag": alpha != alpha or alpha < 0.667}
+    return {"judges": judges, "criteria": out}
+
+
+def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
+    ok = [r for r in records if r.status == "ok"]
+    errors = Counter()
+    for r in records:
+        if r.conversation.error:
+            errors[r.conversation.error.kind] += 1
+        for v in r.verdicts:
+            if v.status == "error" and v.error:
+                errors[f"judge_{v.error.kind}"] += 1
+    usage: dict[str, dict] = defaultdict(lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                                  "cost_usd": 0.0, "cached_calls": 0})
+    for r in records:
+        for role, u in r.usage.items():
+            for k, val in u.model_dump().items():
+                usage[role][k] += val
+
+    by_model: dict[str, list[RunRecord]] = defaultdict(list)
+    for r in ok:
+        by_model[r.key.subject].append(r)
+    models = {}
+    for model, recs in by_model.items():
+        scored = [(r, primary_scores(r)) for r in recs]
+        crit = {c: _stat([s[c] for _, s in scored if c in s]) for c in CRITERIA}
+        breakdown = {}
+        for field in ("task_type", "theme"):
+            groups: dict[str, list] = defaultdict(list)
+            for r, s in scored:
+                groups[getattr(r.scenario, field)].append(s)
+            breakdown[field] = {g: {c: _stat([s[c] for s in ss if c in s]) for c in CRITERIA}
+                                for g, ss in sorted(groups.items())}
+        inst: dict[str, list[float]] = defaultdict(list)
+        for r in recs:
+            for k, v in (r.instruments.get("conversation") or {}).items():
+                if isinstance(v, (int, float)):
+                    inst[k].append(float(v))
+        finals = [r.trajectory[-1] for r in recs if r.trajectory]
+        models[model] = {
+            "conversations": len(recs),
+            "criteria": crit,
+            "by": breakdown,
+            "instruments": {k: _stat(v) for k, v in sorted(inst.items())},
+            "final_state": {"understood": _stat([s.understood for s in finals]),
+                            "trust": _stat([s.trust for s in finals])},
+            "continuation_rate": round(sum(r.conversation.stop_reason != "persona_disengaged" for r in recs) / len(recs), 3),
+        }
+    return {
+        "planned": planned,
+        "records": len(records),
+        "status": dict(Counter(r.status for r in records)),
+        "stop_reasons": dict(Counter(r.conversation.stop_reason for r in records)),
+        "errors_by_kind": dict(errors),
+        "fidelity_issues": dict(Counter(i.kind for r in records for i in r.conversation.fidelity_issues)),
+        "usage_by_role": dict(usage),
+        "models": models,
+        "judge_agreement": judge_agreement(ok),
+    }
+
+
+def find_run_dirs(path: Path) -> list[Path]:
+    """A run dir itself, or every run dir a sweep dir lists (runs.txt) or contains."""
+    path = Path(path)
+    if (path / "records.jsonl").exists():
+        return [path]
+    listed = path / "runs.txt"
+    if listed.exists():
+        return sorted({Path(p) for p in listed.read_text().split() if (Path(p) / "records.jsonl").exists()})
+    return sorted(p.parent for p in path.glob("*/records.jsonl"))
+
+
+def write_summary(path: Path) -> Path:
+    runs = find_run_dirs(path)
+    if not runs:
+        raise FileNotFoundError(f"{path}: no records.jsonl here or in the runs it lists")
+    records, planned = [], 0
+    for d in runs:
+        records.extend(iter_records(d))
+        m = d / "manifest.json"
+        if m.exists():
+            planned += orjson.loads(m.read_bytes()).get("planned", 0)
+    summary = summarize(records, planned)
+    summary["runs"] = [str(d) for d in runs]
+    out = Path(path) / SUMMARY
+    out.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    return out

@@ -1,0 +1,100 @@
+"""Deterministic model fakes that go through the real litellm call site.
+
+A `fake/<name>` model is served by a litellm CustomLLM registered like the embedded provider, so
+tests exercise Gateway → litellm → provider exactly as real runs do.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import simulator.llm  # noqa: F401
+import litellm
+from litellm import CustomLLM
+
+from simulator.llm.providers import register_provider
+
+Responder = Callable[[list[dict], dict], str]
+
+WARM = [
+    "Oh Maya, missing her last call and then hearing everyone say you're 'doing so well' must make "
+    "the guilt feel so heavy. I'm so sorry. What did the voicemail say?",
+    "Going back to work after one week makes sense when home was unbearable. You're carrying guilt "
+    "and exhaustion at the same time, and that's a lot.",
+    "You're right, 'she knew you loved her' doesn't touch the actual thing. The voicemail you let go "
+    "is what you keep coming back to, isn't it?",
+    "Feeling relieved the hospital months are over and ashamed of that relief can both be true. It "
+    "doesn't mean you loved her less.",
+]
+COLD = [
+    "It is understandable that one may feel this way. As an AI, I recommend consulting a grief counsellor.",
+    "Many people experience difficult emotions. It may be helpful to consider professional support.",
+    "This situation is difficult. Please consider speaking to a professional.",
+    "It is understandable. Consider consulting a licensed professional.",
+]
+
+
+def persona_script(lines: list[str]) -> Responder:
+    """Persona fake: returns lines in turn, keyed on how many persona turns exist already."""
+
+    def respond(messages: list[dict], params: dict) -> str:
+        n = sum(1 for m in messages if m["role"] == "assistant")
+        return lines[min(n, len(lines) - 1)]
+
+    return respond
+
+
+def subject_script(lines: list[str]) -> Responder:
+    def respond(messages: list[dict], params: dict) -> str:
+        n = sum(1 for m in messages if m["role"] == "assistant")
+        return lines[min(n, len(lines) - 1)]
+
+    return respond
+
+
+def judge_json(scores: dict[str, int] | Callable[[str], dict[str, int]], quote_from_turn: int = 1) -> Responder:
+    """Judge fake: valid JSON; scores may depend on the rendered prompt (a scripted judge)."""
+
+    def respond(messages: list[dict], params: dict) -> str:
+        prompt = messages[-1]["content"]
+        s = scores(prompt) if callable(scores) else scores
+        criteria = {c: {"evidence": [], "rationale": f"scripted {c}", "score": v} for c, v in s.items()}
+        return json.dumps({"turns": [], "criteria": criteria, "overall": "scripted"})
+
+    return respond
+
+
+class ScriptedProvider(CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self.responders: dict[str, Responder] = {}
+        self.calls: list[tuple[str, list[dict], dict]] = []
+
+    def set(self, name: str, responder: Responder) -> None:
+        self.responders[name] = responder
+
+    def _respond(self, model: str, messages: list, optional_params: dict, model_response):
+        self.calls.append((model, messages, dict(optional_params)))
+        if model not in self.responders:
+            raise litellm.NotFoundError(message=f"no fake {model}", model=model, llm_provider="fake")
+        text = self.responders[model](messages, optional_params)
+        model_response.choices[0].message.content = text
+        model_response.usage = litellm.Usage(prompt_tokens=sum(len(m["content"].split()) for m in messages),
+                                             completion_tokens=len(text.split()),
+                                             total_tokens=0)
+        return model_response
+
+    def completion(self, model, messages, api_base, custom_prompt_dict, model_response, print_verbose,
+                   encoding, api_key, logging_obj, optional_params, *a, **k):
+        return self._respond(model, messages, optional_params, model_response)
+
+    async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
+                          print_verbose, encoding, api_key, logging_obj, optional_params, *a, **k):
+        return self._respond(model, messages, optional_params, model_response)
+
+
+def install() -> ScriptedProvider:
+    provider = ScriptedProvider()
+    register_provider("fake", provider)
+    return provider
