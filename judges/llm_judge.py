@@ -28,21 +28,20 @@ JUDGE_ID = "rubric_judge"
 class _Ev(BaseModel):
     model_config = ConfigDict(extra="ignore")
     turn: int
-    quote: str = Field(max_length=400)
+    quote: str
 
 
 class _Crit(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    evidence: list[_Ev] = Field(default=[], max_length=4)
-    rationale: str = Field("", max_length=1200)
+    evidence: list[_Ev] = []
+    rationale: str = ""
     score: int = Field(ge=1, le=5)
 
 
 class _TurnOut(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    turn: int
     score: int = Field(ge=1, le=5)
-    note: str = Field("", max_length=400)
+    note: str = ""
 
 
 def output_model(rubric: Rubric) -> type[BaseModel]:
@@ -52,9 +51,33 @@ def output_model(rubric: Rubric) -> type[BaseModel]:
     )
     return create_model(  # type: ignore[call-overload]
         "JudgeOutput", __config__=ConfigDict(extra="ignore"),
-        turns=(list[_TurnOut], Field(default=[], max_length=40)),
-        criteria=(crit, ...), overall=(str, Field("", max_length=2000)),
+        turns=(dict[str, _TurnOut], {}), criteria=(crit, ...), overall=(str, ""),
     )
+
+
+def grammar_schema(rubric: Rubric, subject_turns: list[int]) -> dict:
+    """A compact JSON schema for constrained decoding: every field required, fixed keys.
+
+    Per-turn scores are an object keyed by the real subject turn numbers, so a small model cannot
+    invent turns and loop until max_tokens. String length caps are left out (they expand into
+    grammars of thousands of rules); lengths are capped when the output is stored instead.
+    """
+    evidence = {"type": "array", "maxItems": 2, "items": {
+        "type": "object", "properties": {"turn": {"type": "integer"}, "quote": {"type": "string"}},
+        "required": ["turn", "quote"]}}
+    crit = {"type": "object", "properties": {
+        "evidence": evidence, "rationale": {"type": "string"},
+        "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]}},
+        "required": ["evidence", "rationale", "score"]}
+    turn = {"type": "object", "properties": {
+        "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]}, "note": {"type": "string"}},
+        "required": ["score", "note"]}
+    keys = [str(i) for i in subject_turns]
+    return {"type": "object", "properties": {
+        "turns": {"type": "object", "properties": {k: turn for k in keys}, "required": keys},
+        "criteria": {"type": "object", "properties": {c: crit for c in rubric.criteria},
+                     "required": list(rubric.criteria)},
+        "overall": {"type": "string"}}, "required": ["turns", "criteria", "overall"]}
 
 
 def judge_version(rubric: Rubric) -> str:
@@ -98,14 +121,15 @@ def to_verdict(parsed: BaseModel, conversation: Conversation, model: str, versio
         for ev in crit.evidence:
             ok = verify_evidence(conversation, ev.turn, ev.quote)
             unverified += not ok
-            evidence.append(Evidence(turn=ev.turn, quote=ev.quote, verified=ok))
-        scores[name] = CriterionScore(score=crit.score, evidence=evidence, rationale=crit.rationale)
+            evidence.append(Evidence(turn=ev.turn, quote=ev.quote[:400], verified=ok))
+        scores[name] = CriterionScore(score=crit.score, evidence=evidence[:6], rationale=crit.rationale[:1200])
     subject_idx = {t.index for t in conversation.turns if t.speaker == "subject"}
-    per_turn = [TurnScore(turn=t.turn, score=t.score, note=t.note)
-                for t in parsed.turns if t.turn in subject_idx]  # type: ignore[attr-defined]
+    per_turn = [TurnScore(turn=int(k), score=t.score, note=t.note[:400])
+                for k, t in parsed.turns.items()  # type: ignore[attr-defined]
+                if k.strip().isdigit() and int(k) in subject_idx]
     return JudgeVerdict(
         judge_id=JUDGE_ID, judge_version=version, model=model, status="ok", scores=scores,
-        per_turn=per_turn, overall_rationale=parsed.overall,  # type: ignore[attr-defined]
+        per_turn=per_turn, overall_rationale=parsed.overall[:2000],  # type: ignore[attr-defined]
         unverified_quotes=unverified, usage=usage,
     )
 
@@ -119,7 +143,8 @@ async def judge_conversation(
     version = judge_version(rubric)
     model_cls = output_model(rubric)
     messages = render_judge_prompt(rubric, persona, scenario, conversation, trajectory)
-    schema = {"type": "json_object", "schema": model_cls.model_json_schema()}
+    schema = {"type": "json_object", "schema": grammar_schema(
+        rubric, [t.index for t in conversation.turns if t.speaker == "subject"])}
     usage = Usage()
     raw = ""
     error = ""

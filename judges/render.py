@@ -108,7 +108,8 @@ def render_judge_prompt(
         f"Score each SUBJECT turn ({subject_turns}) in light of the history before it, then each "
         "criterion for the conversation as a whole (stance consistency, memory of earlier "
         "disclosures, the arc). For evidence give the turn number and words quoted exactly from "
-        "that turn. Return JSON: {\"turns\": [{\"turn\": n, \"score\": 1-5, \"note\": \"...\"}], "
+        "that turn (at most 2 quotes per criterion; keep notes and rationales to one sentence). "
+        "Return JSON: {\"turns\": {\"<subject turn number>\": {\"score\": 1-5, \"note\": \"...\"}}, "
         "\"criteria\": {\"<criterion>\": {\"evidence\": [{\"turn\": n, \"quote\": \"...\"}], "
         "\"rationale\": \"...\", \"score\": 1-5}, ...}, \"overall\": \"...\"} with every criterion: "
         + ", ".join(rubric.criteria) + ".",

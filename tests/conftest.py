@@ -32,7 +32,7 @@ def make_cfg(tmp_path):
                 "subject": {"model": "fake/subject", "temperature": 0.5, "max_tokens": 50},
                 "judge": {"model": "fake/judge", "temperature": 0.0, "max_tokens": 500},
             },
-            "run": {"out_dir": str(tmp_path / "out"), "progress": False, "backoff_s": 0.0,
+            "run": {"out_dir": str(tmp_path / "out"), "progress": False, "backoff_s": 0.0, "cache": False,
                     "report": False},
         }
         for k, v in over.items():

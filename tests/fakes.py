@@ -60,7 +60,7 @@ def judge_json(scores: dict[str, int] | Callable[[str], dict[str, int]], quote_f
         prompt = messages[-1]["content"]
         s = scores(prompt) if callable(scores) else scores
         criteria = {c: {"evidence": [], "rationale": f"scripted {c}", "score": v} for c, v in s.items()}
-        return json.dumps({"turns": [], "criteria": criteria, "overall": "scripted"})
+        return json.dumps({"turns": {}, "criteria": criteria, "overall": "scripted"})
 
     return respond
 
