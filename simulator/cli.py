@@ -65,6 +65,7 @@ def run_from_dict(cfg_dict: dict) -> None:
     from simulator.runner import PreflightError, preflight, run
     from simulator.store import ConfigChanged
 
+    import_plugins()  # again here: joblib/Ray sweep jobs run this in fresh processes
     cfg = to_run_config(cfg_dict)
     try:
         warnings = preflight(cfg)
@@ -78,6 +79,9 @@ def run_from_dict(cfg_dict: dict) -> None:
         result = run(cfg)
     except ConfigChanged as e:
         fail(str(e))
+    from simulator.sweep import note_run_dir
+
+    note_run_dir(result.run_dir)
     print(f"empathy-sim: {result.status}: {result.written} written, {result.skipped} already done, "
           f"counts {result.counts} → {result.run_dir / 'records.jsonl'}", file=sys.stderr)
     if cfg.run.report:
@@ -108,8 +112,22 @@ def hydra_main(argv: list[str]) -> None:
     _main()
 
 
+def import_plugins() -> None:
+    """Import modules named in EMPATHY_SIM_IMPORT (comma-separated), e.g. to register custom
+    litellm providers; inherited by sweep jobs in other processes."""
+    import importlib
+    import os
+
+    for name in filter(None, (m.strip() for m in os.environ.get("EMPATHY_SIM_IMPORT", "").split(","))):
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            fail(f"EMPATHY_SIM_IMPORT: cannot import {name!r}: {e}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    import_plugins()
     if argv and argv[0] in SUBCOMMANDS:
         from simulator.subcommands import dispatch
 

@@ -1,0 +1,54 @@
+"""Hydra multirun: one job per override value, each writing its records, merged at the end."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+TESTS = Path(__file__).parent
+
+
+def cli(tmp_path, *args):
+    env = {**os.environ, "EMPATHY_SIM_IMPORT": "fake_plugin",
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    base = ["scenario=grief_missed_last_call", "max_turns=2", "models.persona.model=fake/persona",
+            "models.subject.model=fake/subject", "models.judge.model=fake/judge",
+            f"run.out_dir={tmp_path}", "run.progress=false", "run.cache=false"]
+    flags = [a for a in args if a.startswith("-")]  # Hydra wants -m before the overrides
+    rest = [a for a in args if not a.startswith("-")]
+    return subprocess.run([sys.executable, "-m", "simulator.cli", *flags, *base, *rest], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=tmp_path)
+
+
+def sweep_summary(tmp_path):
+    (sweep,) = list((tmp_path / "sweeps").iterdir())
+    runs = (sweep / "runs.txt").read_text().split()
+    return sweep, runs, orjson.loads((sweep / "summary.json").read_bytes())
+
+
+@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]],
+                         ids=["basic", "joblib"])
+def test_multirun_over_personas_merges_a_summary(tmp_path, launcher):
+    r = cli(tmp_path, "-m", "persona=maya_grieving_daughter,nadia_med_error_friend", *launcher)
+    assert r.returncode == 0, r.stderr[-3000:]
+    sweep, runs, summary = sweep_summary(tmp_path)
+    assert len(set(runs)) == 2  # one run dir per job
+    for d in runs:
+        assert len((Path(d) / "records.jsonl").read_bytes().splitlines()) == 1
+    assert summary["records"] == 2 and summary["planned"] == 2 and summary["status"] == {"ok": 2}
+    assert summary["models"]["fake/subject"]["conversations"] == 2
+    assert (sweep / "report.html").exists()
+    assert "sweep summary" in r.stderr
+
+
+def test_multirun_over_subject_models(tmp_path):
+    r = cli(tmp_path, "-m", "persona=maya_grieving_daughter", "models.subject.model=fake/subject,fake/subject_cold")
+    assert r.returncode == 0, r.stderr[-3000:]
+    _, _, summary = sweep_summary(tmp_path)
+    assert set(summary["models"]) == {"fake/subject", "fake/subject_cold"}
+    warm = summary["models"]["fake/subject"]["final_state"]["understood"]["mean"]
+    cold = summary["models"]["fake/subject_cold"]["final_state"]["understood"]["mean"]
+    assert warm > cold
