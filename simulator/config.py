@@ -42,6 +42,7 @@ class RunOptions(Strict):
     report: bool = True
     fidelity_retries: int = Field(1, ge=0, le=5)
     max_tokens_budget: int | None = Field(None, ge=1)
+    max_tokens_per_conversation: int | None = Field(None, ge=1, description="persona+subject tokens; over it the conversation stops as an error")
     max_cost_usd: float | None = Field(None, ge=0)
 
 

@@ -47,6 +47,7 @@ class ConvContext:
     subject_spec: ModelSpec
     subject_system: str | None
     seed: int
+    max_tokens: int | None = None  # per-conversation cap (persona + subject)
 
 
 # ------------------------------------------------------------------ pure routing
@@ -61,6 +62,15 @@ def stop_reason(state: ConvState) -> StopReason | None:
         return "persona_ended"
     if state.get("replies", 0) >= state["max_turns"]:
         return "max_turns"
+    return None
+
+
+def _over_cap(ctx: ConvContext) -> ErrorInfo | None:
+    from simulator.llm.usage_scope import scope_tokens
+
+    spent = scope_tokens()
+    if ctx.max_tokens is not None and spent >= ctx.max_tokens:
+        return ErrorInfo(kind="token_cap", message=f"conversation used {spent} tokens; cap is {ctx.max_tokens}")
     return None
 
 
@@ -99,6 +109,8 @@ def _opening_fits(persona: Persona, scenario: Scenario) -> bool:
 
 async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
     ctx = _ctx(config)
+    if cap := _over_cap(ctx):
+        return {"error": cap}
     turns, current = state["turns"], state["states"][-1]
     closing = bool(state.get("disengage_pending"))
     n = sum(1 for t in turns if t.speaker == "persona") + 1  # 1-based persona turn number
@@ -140,6 +152,8 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
 
 async def subject_node(state: ConvState, config: RunnableConfig) -> dict:
     ctx = _ctx(config)
+    if cap := _over_cap(ctx):
+        return {"error": cap}
     turns = state["turns"]
     start = time.perf_counter()
     try:

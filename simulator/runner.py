@@ -124,7 +124,8 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
         t0 = time.perf_counter()
         ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway,
                           persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
-                          subject_system=cfg.subject_system_prompt, seed=key.seed)
+                          subject_system=cfg.subject_system_prompt, seed=key.seed,
+                          max_tokens=cfg.run.max_tokens_per_conversation)
         try:
             conv, trajectory = await converse(ctx, max_turns, graph, cfg.run.fidelity_retries)
         except BudgetExceeded:

@@ -69,10 +69,12 @@ class ScriptedProvider(CustomLLM):
     def __init__(self) -> None:
         super().__init__()
         self.responders: dict[str, Responder] = {}
+        self.delays: dict[str, float] = {}
         self.calls: list[tuple[str, list[dict], dict]] = []
 
-    def set(self, name: str, responder: Responder) -> None:
+    def set(self, name: str, responder: Responder, delay_s: float = 0.0) -> None:
         self.responders[name] = responder
+        self.delays[name] = delay_s
 
     def _respond(self, model: str, messages: list, optional_params: dict, model_response):
         self.calls.append((model, messages, dict(optional_params)))
@@ -91,6 +93,10 @@ class ScriptedProvider(CustomLLM):
 
     async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response,
                           print_verbose, encoding, api_key, logging_obj, optional_params, *a, **k):
+        if self.delays.get(model):
+            import asyncio
+
+            await asyncio.sleep(self.delays[model])
         return self._respond(model, messages, optional_params, model_response)
 
 

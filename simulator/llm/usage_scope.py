@@ -28,3 +28,9 @@ def charge(role: str, usage: Usage) -> None:
     scope = _SCOPE.get()
     if scope is not None:
         scope[role] = scope.get(role, Usage()).add(usage)
+
+
+def scope_tokens() -> int:
+    """Tokens spent so far in the current scope (the current conversation)."""
+    scope = _SCOPE.get() or {}
+    return sum(u.prompt_tokens + u.completion_tokens for u in scope.values())
