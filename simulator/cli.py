@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary")
+SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary", "pairwise")
 
 
 def fail(msg: str, code: int = 2) -> "None":

@@ -10,7 +10,9 @@ from simulator.cli import fail
 
 # Subcommands that live in their own modules, added as they exist: name -> module with
 # add_arguments(parser) and run(args).
-EXTERNAL = {"calibrate": "judges.calibration_cli", "export": "simulator.export"}
+EXTERNAL = {
+    "calibrate": "judges.calibration_cli", "export": "simulator.export", "pairwise": "judges.pairwise",
+}
 
 
 def cmd_list(args: argparse.Namespace) -> None:

@@ -122,7 +122,16 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "usage_by_role": dict(usage),
         "models": models,
         "judge_agreement": judge_agreement(ok),
+        "relational_flexibility": _flexibility(ok),
     }
+
+
+def _flexibility(ok: list[RunRecord]) -> list[dict]:
+    """Per model × matched persona set × scenario: how much the subject's register changed
+    across members (mean pairwise absolute difference; ~0 = it answers everyone the same)."""
+    from simulator.report_analysis import flexibility  # report_analysis imports this module
+
+    return flexibility(ok)
 
 
 def find_run_dirs(path: Path) -> list[Path]:

@@ -52,3 +52,36 @@ def test_multirun_over_subject_models(tmp_path):
     warm = summary["models"]["fake/subject"]["final_state"]["understood"]["mean"]
     cold = summary["models"]["fake/subject_cold"]["final_state"]["understood"]["mean"]
     assert warm > cold
+
+
+def test_relational_flexibility_separates_a_one_size_subject(fake, make_cfg):
+    """Over a matched set (same person, three cultures), a subject that answers everyone the same
+    scores ~0 flexibility; one whose register follows the person scores above it."""
+    import fakes
+    from simulator.runner import run
+    from simulator.summary import summarize
+    from simulator.store import iter_records
+    from simulator.records import CRITERIA
+
+    members = ["ren_exam_jp", "ren_exam_mx", "ren_exam_us"]
+    fake.set("persona", fakes.persona_script(["i failed", "everyone is disappointed", "ok"]))
+    fake.set("judge", fakes.judge_json({c: 3 for c in CRITERIA}))
+    fake.set("same", fakes.subject_script(["I'm sorry. That sounds difficult. Consider talking to someone."]))
+
+    def adaptive(messages, params):
+        text = " ".join(m["content"] for m in messages)
+        n = len(text)
+        return ("You must feel so ashamed and exhausted, and I'm really sorry. " * (1 + n % 3)).strip() + " What happened?"
+
+    fake.set("adaptive", adaptive)
+    recs = []
+    for subject in ("same", "adaptive"):
+        cfg = make_cfg(persona=members, scenario=["shame_entrance_exam_results_day"], max_turns=2,
+                       models={"persona": {"model": "fake/persona"}, "subject": {"model": f"fake/{subject}"},
+                               "judge": {"model": "fake/judge"}}, run={"name": subject})
+        recs += list(iter_records(run(cfg).run_dir))
+    flex = {row["model"]: row for row in summarize(recs)["relational_flexibility"]}
+    assert set(flex) == {"fake/same", "fake/adaptive"}
+    assert flex["fake/same"]["set_id"] == "exam_failure" and len(flex["fake/same"]["members"]) == 3
+    assert flex["fake/same"]["mpad"]["length_words"] == 0
+    assert flex["fake/adaptive"]["mpad"]["length_words"] > 0
