@@ -85,3 +85,16 @@ def test_relational_flexibility_separates_a_one_size_subject(fake, make_cfg):
     assert flex["fake/same"]["set_id"] == "exam_failure" and len(flex["fake/same"]["members"]) == 3
     assert flex["fake/same"]["mpad"]["length_words"] == 0
     assert flex["fake/adaptive"]["mpad"]["length_words"] > 0
+
+
+def test_multirun_on_a_local_ray_instance(tmp_path, monkeypatch):
+    """The cluster path: Hydra's Ray launcher, here on a local Ray bound to 127.0.0.1."""
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    r = cli(tmp_path, "-m", "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
+            "+hydra.launcher.ray.init.include_dashboard=false",
+            "+hydra.launcher.ray.init._node_ip_address=127.0.0.1",
+            "persona=maya_grieving_daughter,nadia_med_error_friend")
+    assert r.returncode == 0, r.stderr[-3000:]
+    _, runs, summary = sweep_summary(tmp_path)
+    assert len(set(runs)) == 2 and summary["records"] == 2 and summary["status"] == {"ok": 2}
