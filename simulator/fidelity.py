@@ -40,12 +40,16 @@ def leaked(fact: str, text: str, threshold: float = 0.6) -> bool:
     return bool(words) and len(words & _content_words(text)) / len(words) >= threshold
 
 
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
 def wrong_script(language: str, text: str) -> bool:
-    """For languages with their own script, flag a message written (almost) without it."""
-    pattern = _SCRIPTS.get(language.split("-")[0])
+    """Flag a message written (almost) without the persona's script: Chinese for an English
+    speaker, or Latin letters for a Japanese one. Languages sharing a script are not told apart."""
     letters = [ch for ch in text if ch.isalpha()]
-    if pattern is None or len(letters) < 8:
+    if len(letters) < 8:
         return False
+    pattern = _SCRIPTS.get(language.split("-")[0], _LATIN)
     return len(pattern.findall(text)) / len(letters) < 0.3
 
 

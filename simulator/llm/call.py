@@ -137,6 +137,8 @@ class Gateway:
     def _kwargs(self, spec: ModelSpec, seed: int | None, response_format: dict | None) -> dict:
         kwargs: dict = {
             "temperature": spec.temperature, "max_tokens": spec.max_tokens, "timeout": spec.timeout_s,
+            # Retrying is this call site's job; SDK-level retries would multiply it (3 x 3 calls).
+            "max_retries": 0,
         }
         if seed is not None:
             kwargs["seed"] = seed
@@ -162,7 +164,7 @@ class Gateway:
         key = None
         if self.cache is not None and use_cache:
             key = call_key({"model": spec.model, "messages": messages, "params": {
-                k: v for k, v in kwargs.items() if k not in ("timeout", "api_key")}})
+                k: v for k, v in kwargs.items() if k not in ("timeout", "api_key", "max_retries")}})
             hit = self.cache.get(key)
             if hit is not None:
                 usage = Usage(calls=1, cached_calls=1, prompt_tokens=hit["prompt_tokens"],
