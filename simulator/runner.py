@@ -91,8 +91,9 @@ class Progress:
 
 async def converse(ctx: ConvContext, max_turns: int, graph, fidelity_retries: int) -> tuple[Conversation, list[PersonaState]]:
     all_issues = []
+    base_seed = ctx.seed
     for attempt in range(fidelity_retries + 1):
-        ctx.seed = ctx.seed + attempt * 7919  # a fresh persona sample on each fidelity retry
+        ctx.seed = base_seed + attempt * 7919  # a fresh persona sample on each fidelity retry
         init = {
             "turns": [], "states": [initial_state(ctx.persona, ctx.scenario)], "replies": 0,
             "max_turns": max_turns, "fidelity": [],
@@ -192,21 +193,22 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
     bar = tqdm(total=len(keys), initial=len(keys) - len(todo), desc="conversations", unit="conv",
                disable=not cfg.run.progress, dynamic_ncols=True)
     progress = Progress(bar=bar)
-    sem = asyncio.Semaphore(cfg.run.concurrency)
     status = "complete"
-
-    async def one(k: RunKey) -> RunRecord:
-        async with sem:
-            return await run_key(k, cfg, gateway, graph)
-
-    tasks = [asyncio.create_task(one(k)) for k in todo]
     written = 0
-    try:
-        for fut in asyncio.as_completed(tasks):
-            record = await fut
-            store.append(record)  # one writer: appends happen here, in the event loop, in turn
+    pending = iter(todo)  # shared by the workers: each pulls the next key when it is free
+
+    async def worker() -> None:
+        nonlocal written
+        for k in pending:
+            record = await run_key(k, cfg, gateway, graph)
+            store.append(record)  # appends happen in the event loop, one at a time
             written += 1
             progress.update(record)
+            # nothing keeps the record: memory stays flat however long the plan is
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(cfg.run.concurrency, len(todo)))]
+    try:
+        await asyncio.gather(*workers)
     except BudgetExceeded as e:
         status = "budget_exhausted"
         tqdm.write(f"stopped: {e}. Finished records are kept; rerun the same command to resume.")
@@ -214,9 +216,9 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
         status = "interrupted"
         raise
     finally:
-        for t in tasks:
+        for t in workers:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*workers, return_exceptions=True)
         bar.close()
         store.close(status, progress.counts)
         if gateway.cache is not None:
