@@ -80,6 +80,19 @@ def grammar_schema(rubric: Rubric, subject_turns: list[int]) -> dict:
         "overall": {"type": "string"}}, "required": ["turns", "criteria", "overall"]}
 
 
+def response_format(structured: str, rubric: Rubric, conversation: Conversation) -> dict | None:
+    """schema: the full JSON schema (grammar-constrained on the embedded model); json: any JSON
+    object; none: free text, parsed and validated afterwards (retried once either way)."""
+    if structured == "schema":
+        subject_turns = [t.index for t in conversation.turns if t.speaker == "subject"]
+        return {"type": "json_object", "schema": grammar_schema(rubric, subject_turns)}
+    if structured == "json":
+        return {"type": "json_object"}
+    if structured == "none":
+        return None
+    raise ValueError(f"judge.structured must be schema, json or none, got {structured!r}")
+
+
 def judge_version(rubric: Rubric) -> str:
     from judges import render
 
@@ -137,14 +150,13 @@ def to_verdict(parsed: BaseModel, conversation: Conversation, model: str, versio
 async def judge_conversation(
     gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
     conversation: Conversation, trajectory: list[PersonaState], *, rubric: Rubric | None = None,
-    seed: int = 0, subject_model: str | None = None,
+    seed: int = 0, subject_model: str | None = None, structured: str = "schema",
 ) -> JudgeVerdict:
     rubric = rubric or load_rubric()
     version = judge_version(rubric)
     model_cls = output_model(rubric)
     messages = render_judge_prompt(rubric, persona, scenario, conversation, trajectory)
-    schema = {"type": "json_object", "schema": grammar_schema(
-        rubric, [t.index for t in conversation.turns if t.speaker == "subject"])}
+    schema = response_format(structured, rubric, conversation)
     usage = Usage()
     raw = ""
     error = ""

@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 
 import orjson
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.card_loader import list_ids, load_persona, load_scenario
@@ -26,6 +28,8 @@ class JudgeConfig(Strict):
     enabled: bool = True
     rubric: str = "relational_empathy"
     panel: list[str] = Field(default=[], description="extra judge model strings, same settings as models.judge")
+    structured: Literal["schema", "json", "none"] = Field(
+        "schema", description="how judge output is constrained: full JSON schema, any JSON, or free text")
 
 
 class RunOptions(Strict):

@@ -146,7 +146,8 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
                 t1 = time.perf_counter()
                 verdicts = list(await asyncio.gather(*[
                     judge_conversation(gateway, spec, persona, scenario, conv, trajectory,
-                                       seed=key.seed, subject_model=cfg.models.subject.model)
+                                       seed=key.seed, subject_model=cfg.models.subject.model,
+                                       structured=cfg.judge.structured)
                     for spec in judge_specs(cfg)
                 ]))
                 timings["judging_s"] = time.perf_counter() - t1
