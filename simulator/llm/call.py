@@ -222,6 +222,10 @@ class Gateway:
     def _cost(spec: ModelSpec, response) -> float:
         if is_in_process(spec.model):
             return 0.0
+        # litellm has usually priced the response already; pricing it again costs ~1 ms of CPU.
+        hidden = getattr(response, "_hidden_params", None) or {}
+        if isinstance(hidden.get("response_cost"), (int, float)):
+            return float(hidden["response_cost"])
         try:
             return float(litellm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # unknown pricing (self-hosted, new model): cost unknown, not an error
