@@ -13,7 +13,9 @@ from simulator.records import FidelityIssue
 
 _ASSISTANT = re.compile(
     r"\b(as an ai|i am an ai|i'm an ai|language model|how (can|may) i (help|assist) you|"
-    r"i'?m here to (help|support|assist)|is there anything else i can|i can help you with)\b",
+    r"i'?m here to (help|support|assist)|is there anything else i can|i can help you with|"
+    r"if you need anything else|let me know if you have any (other )?questions|"
+    r"feel free to (reach out|ask)|need further assistance)\b",
     re.I,
 )
 _BROKE = re.compile(
@@ -53,8 +55,16 @@ def wrong_script(language: str, text: str) -> bool:
     return len(pattern.findall(text)) / len(letters) < 0.3
 
 
-def check_persona_turn(persona: Persona, text: str, turn: int) -> list[FidelityIssue]:
+def echoes(text: str, previous: str, threshold: float = 0.7) -> bool:
+    """The persona parroting the subject's last reply instead of answering it."""
+    mine, theirs = _content_words(text), _content_words(previous)
+    return len(mine) >= 4 and len(mine & theirs) / len(mine) >= threshold
+
+
+def check_persona_turn(persona: Persona, text: str, turn: int, previous: str = "") -> list[FidelityIssue]:
     issues = []
+    if previous and echoes(text, previous):
+        issues.append(FidelityIssue(kind="echoed_subject", turn=turn, detail="repeats the subject's reply"))
     if not text.strip():
         issues.append(FidelityIssue(kind="empty_turn", turn=turn, detail="persona said nothing"))
     if m := _ASSISTANT.search(text):

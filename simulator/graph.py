@@ -135,7 +135,8 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
         return {"error": e.info}
     except Exception as e:  # noqa: BLE001 - a bug must become an error record, not lost work
         return {"error": _internal_error("persona", e)}
-    issues = check_persona_turn(ctx.persona, text, len(turns))
+    previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
+    issues = check_persona_turn(ctx.persona, text, len(turns), previous)
     if ended and not closing and state.get("replies", 0) < ctx.scenario.min_turns:
         issues.append(FidelityIssue(kind="ended_too_early", turn=len(turns),
                                     detail=f"ended after {state.get('replies', 0)} replies"))

@@ -96,7 +96,7 @@ class FidelityIssue(Record):
 
     kind: Literal[
         "broke_character", "spoke_as_assistant", "leaked_never_fact", "ended_too_early",
-        "empty_turn", "wrong_language",
+        "empty_turn", "wrong_language", "echoed_subject",
     ]
     turn: int
     detail: str

@@ -145,3 +145,15 @@ def test_early_end_is_refused_and_flagged(fake):
     assert any(i.kind == "ended_too_early" for i in conv.fidelity_issues)
     assert conv.stop_reason == "persona_ended"
     assert len(conv.subject_turns()) == GRIEF.min_turns
+
+
+def test_fidelity_flags_echo_and_assistant_voice():
+    from simulator.fidelity import check_persona_turn
+
+    subject = "I understand that you are upset with the charges. It is important to handle this with respect."
+    kinds = {i.kind for i in check_persona_turn(MAYA, subject, 2, previous=subject)}
+    assert "echoed_subject" in kinds
+    kinds = {i.kind for i in check_persona_turn(MAYA, "I'll let you know if you need anything else.", 2)}
+    assert "spoke_as_assistant" in kinds
+    # an in-character reply that reuses a word or two is not an echo
+    assert check_persona_turn(MAYA, "respect? i just want my mum back", 2, previous=subject) == []
