@@ -111,7 +111,7 @@ def _cli(*args, env_extra=None):
 
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "simulator.cli", *args], capture_output=True,
-                          text=True, timeout=120, env=env)
+                          text=True, timeout=300, env=env)
 
 
 def test_cli_unknown_persona_one_line():
