@@ -12,12 +12,18 @@ lexicon (judges/lexicons/affect_intensity.tsv):
 6. the text's intensity combines the terms strongest-first with halving weights,
    1 - prod_k (1 - s_k) ** (0.5 ** k), so it is led by the strongest term, grows with further
    terms, and does not fall when neutral words are added;
-7. each "!" (up to three) adds 5% of the remaining headroom.
+7. each "!" (up to three) adds 5% of the remaining headroom;
+8. emphasis outside the lexicon: an intensifier of value >= 0.25 (the lexicon's values below that
+   are quantifier-like: "too", "all", "more", "most") directly before a content word that is not
+   an affect term ("I really want to quit", "it is so important to you") counts as a weak term of
+   intensity EMPHASIS_WEIGHT * value, unless negated ("not really sure"). Emphasis is intensity
+   of expression even on a neutral word; being weak, it barely moves a text with real affect
+   terms, but it separates "you really want this" from "you want this".
 """
 
 from __future__ import annotations
 
-from judges.instruments.lexicons import AffectLexicon, affect_lexicon
+from judges.instruments.lexicons import AffectLexicon, affect_lexicon, stopwords
 from judges.instruments.tokens import BOUNDARY, Tokens, tokenise
 
 LOUD_BOOST = 0.30
@@ -26,6 +32,9 @@ MAX_EXCLAMATIONS = 3
 NEGATION_WINDOW = 3
 POST_WINDOW = 3
 MAX_TERMS = 8
+EMPHASIS_MIN = 0.25
+EMPHASIS_WEIGHT = 0.5
+_NOT_EMPHASIS = frozenset({("so", "far")})  # temporal "so far" is not "so" + "far"
 # A negator reaches an affect term only across these words ("not angry", "don't feel angry",
 # "wasn't that bad", "doesn't make you useless"), not across other verbs or nouns ("doesn't stop
 # the guilt", "can't believe how awful").
@@ -96,13 +105,47 @@ def term_intensities(text: str) -> list[tuple[str, float]]:
     return found
 
 
+def emphasis_intensities(text: str) -> list[tuple[str, float]]:
+    """Intensifier + content word pairs outside the affect lexicon ("really want"), each with
+    the weak intensity it adds (EMPHASIS_WEIGHT * the intensifier chain's value), in text order."""
+    lex = affect_lexicon()
+    tokens = tokenise(text)
+    words = tokens.words
+    stops = stopwords()
+    in_term = {k for m in lex.terms.find(words) for k in range(m.start, m.end)}
+    found = []
+    i = 0
+    while i < len(words):
+        mod = lex.pre.starting_at(words, i)
+        if mod is None or mod.payload[0] != "intensifier" or i in in_term:
+            i += 1
+            continue
+        value, j = 0.0, i
+        while mod is not None and mod.payload[0] == "intensifier" and j not in in_term:  # "so very"
+            v = mod.payload[1]
+            if any(tokens.loud[mod.start : mod.end]):
+                v = v + (1 - v) * LOUD_BOOST
+            value, j = value + (1 - value) * v, mod.end
+            mod = lex.pre.starting_at(words, j)
+        head = words[j] if j < len(words) else "."
+        if (
+            value >= EMPHASIS_MIN and head not in BOUNDARY and head not in stops and j not in in_term
+            and lex.pre.starting_at(words, j) is None and _negation(lex, words, i) is None
+            and (words[j - 1], head) not in _NOT_EMPHASIS
+        ):
+            found.append((" ".join(words[i : j + 1]), EMPHASIS_WEIGHT * value))
+        i = max(j, i + 1)
+    return found
+
+
 def affect_intensity(text: str) -> float:
     """Emotional intensity expressed by `text`, 0..1 (0 = none found, 1 = extreme).
 
     Higher means more intense, whatever the valence. Length-insensitive: adding neutral sentences
     does not lower it. English lexicon; text in other scripts scores near 0.
     """
-    scores = sorted((s for _, s in term_intensities(text)), reverse=True)[:MAX_TERMS]
+    found = term_intensities(text) + emphasis_intensities(text)
+    scores = sorted((s for _, s in found), reverse=True)[:MAX_TERMS]
     remaining = 1.0
     for k, s in enumerate(scores):
         remaining *= (1.0 - s) ** (0.5**k)
