@@ -35,7 +35,10 @@ def sweep_config(
         "judge": {"enabled": judge},
         "run": {"out_dir": out_dir, "name": "sweep", "concurrency": concurrency,
                 "max_in_flight_per_model": max_in_flight or concurrency, "retries": retries,
-                "backoff_s": 0.0, "cache": False, "progress": False, "report": False, "force": True},
+                "backoff_s": 0.0, "cache": False, "progress": False, "report": False, "force": True,
+                # the loopback reply echoes the last message, which the persona fidelity check
+                # (rightly) flags; benchmarks measure the engine, so no fidelity reruns
+                "fidelity_retries": 0},
     })
 
 
