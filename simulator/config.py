@@ -37,6 +37,8 @@ class RunOptions(Strict):
     out_dir: str = "outputs"
     concurrency: int = Field(4, ge=1, le=1024, description="conversations in flight")
     max_in_flight_per_model: int = Field(8, ge=1, le=4096)
+    tokens_per_minute_per_model: int | None = Field(
+        None, ge=1, description="prompt+completion tokens per minute per remote model endpoint; null = no limit")
     retries: int = Field(3, ge=0, le=20)
     backoff_s: float = Field(1.0, ge=0)
     cache: bool = True

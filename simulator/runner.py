@@ -179,7 +179,7 @@ def make_gateway(cfg: RunConfig) -> Gateway:
         path = Path(cfg.run.cache_path) if cfg.run.cache_path else Path(cfg.run.out_dir) / ".cache" / "calls.sqlite3"
         cache = CallCache(path)
     return Gateway(cache=cache, max_in_flight=cfg.run.max_in_flight_per_model, retries=cfg.run.retries,
-                   backoff_s=cfg.run.backoff_s,
+                   backoff_s=cfg.run.backoff_s, tokens_per_minute=cfg.run.tokens_per_minute_per_model,
                    budget=Budget(max_tokens=cfg.run.max_tokens_budget, max_cost_usd=cfg.run.max_cost_usd))
 
 

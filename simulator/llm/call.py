@@ -12,6 +12,7 @@ import os
 import random
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import simulator.llm  # noqa: F401  (offline env before litellm import)
@@ -19,6 +20,7 @@ import litellm
 
 from simulator.llm.cache import CallCache, call_key
 from simulator.llm.providers import ensure_local_provider, is_in_process
+from simulator.llm.rate_limit import TokenBucket, estimate_tokens
 from simulator.llm.redact import redact
 from simulator.llm.usage_scope import charge
 from simulator.records import ErrorInfo, ModelSpec, Role, Usage
@@ -121,18 +123,37 @@ class Gateway:
     retries: int = 3
     backoff_s: float = 1.0
     budget: Budget = field(default_factory=Budget)
+    # Tokens (prompt + completion) per minute per model endpoint; None = no limit.
+    tokens_per_minute: int | None = None
     totals: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    rate_wait_s: float = 0.0  # total time calls spent waiting for the tokens-per-minute limit
+    # Injectable so tests can run the limiter and the backoff on a fake clock.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _sems: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         ensure_local_provider()
 
+    @staticmethod
+    def _endpoint(spec: ModelSpec) -> str:
+        return f"{spec.model}@{spec.api_base or ''}"
+
     def _sem(self, spec: ModelSpec) -> asyncio.Semaphore:
         # One bound per model endpoint, so a slow provider never starves another.
-        key = f"{spec.model}@{spec.api_base or ''}"
+        key = self._endpoint(spec)
         if key not in self._sems:
             self._sems[key] = asyncio.Semaphore(self.max_in_flight)
         return self._sems[key]
+
+    def _bucket(self, spec: ModelSpec) -> TokenBucket | None:
+        if self.tokens_per_minute is None or spec.model.startswith("local/"):
+            return None  # the embedded model has no provider quota to respect
+        key = self._endpoint(spec)
+        if key not in self._buckets:
+            self._buckets[key] = TokenBucket(self.tokens_per_minute, clock=self.clock)
+        return self._buckets[key]
 
     def _kwargs(self, spec: ModelSpec, seed: int | None, response_format: dict | None) -> dict:
         kwargs: dict = {
@@ -199,18 +220,34 @@ class Gateway:
 
     async def _call_with_retries(self, spec: ModelSpec, messages: list[dict], kwargs: dict, role: Role):
         attempt = 0
+        bucket = self._bucket(spec)
+        estimate = estimate_tokens(messages, kwargs.get("max_tokens")) if bucket else 0
         while True:
+            reserved = 0
             try:
+                if bucket is not None:
+                    # Wait outside the in-flight bound, so waiting calls hold no slot.
+                    reserved, wait = bucket.reserve(estimate)
+                    if wait > 0:
+                        self.rate_wait_s += wait
+                        await self.sleep(wait)
                 async with self._sem(spec):
-                    return await litellm.acompletion(model=spec.model, messages=messages, **kwargs)
+                    response = await litellm.acompletion(model=spec.model, messages=messages, **kwargs)
+                if bucket is not None:
+                    u = getattr(response, "usage", None)
+                    used = (getattr(u, "prompt_tokens", 0) or 0) + (getattr(u, "completion_tokens", 0) or 0)
+                    bucket.settle(reserved, used or reserved)  # no usage reported: keep the estimate
+                return response
             except Exception as exc:  # noqa: BLE001 - classified and re-raised as typed error
+                if bucket is not None:
+                    bucket.settle(reserved, 0)  # a failed call is not billed
                 kind = classify(exc)
                 if kind in RETRYABLE and attempt < self.retries:
                     attempt += 1
                     # Exponential backoff with jitter; the jitter keeps retried calls from
                     # arriving in lock-step at a rate-limited provider.
                     delay = self.backoff_s * (2 ** (attempt - 1)) * (0.5 + random.random())
-                    await asyncio.sleep(delay)
+                    await self.sleep(delay)
                     continue
                 msg = redact(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
                 raise ModelCallError(ErrorInfo(
