@@ -36,6 +36,7 @@ class RunOptions(Strict):
     name: str | None = Field(None, description="run directory name; default derives from the config hash")
     out_dir: str = "outputs"
     concurrency: int = Field(4, ge=1, le=1024, description="conversations in flight")
+    processes: int = Field(1, ge=1, le=256, description="worker processes sharing the plan (one event loop each)")
     max_in_flight_per_model: int = Field(8, ge=1, le=4096)
     tokens_per_minute_per_model: int | None = Field(
         None, ge=1, description="prompt+completion tokens per minute per remote model endpoint; null = no limit")

@@ -79,11 +79,14 @@ class Progress:
     counts: dict[str, int] = field(default_factory=dict)
 
     def update(self, record: RunRecord) -> None:
-        self.counts[record.status] = self.counts.get(record.status, 0) + 1
-        self.errors += record.status == "error"
-        for u in record.usage.values():
-            self.tokens += u.prompt_tokens + u.completion_tokens
-            self.cost += u.cost_usd
+        self.add(record.status, sum(u.prompt_tokens + u.completion_tokens for u in record.usage.values()),
+                 sum(u.cost_usd for u in record.usage.values()))
+
+    def add(self, status: str, tokens: int, cost: float) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        self.errors += status == "error"
+        self.tokens += tokens
+        self.cost += cost
         if self.bar is not None:
             self.bar.set_postfix(errors=self.errors, tokens=self.tokens, cost=f"${self.cost:.4f}", refresh=False)
             self.bar.update(1)
@@ -189,11 +192,14 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
     done = store.open(config_hash=cfg.config_hash(), config=cfg.model_dump(mode="json"),
                       planned=[k.record_id() for k in keys], force=cfg.run.force)
     todo = [k for k in keys if k.record_id() not in done]
-    gateway = gateway or make_gateway(cfg)
-    graph = build_graph()
+    processes = _processes(cfg, gateway, len(todo))
     bar = tqdm(total=len(keys), initial=len(keys) - len(todo), desc="conversations", unit="conv",
                disable=not cfg.run.progress, dynamic_ncols=True)
     progress = Progress(bar=bar)
+    if processes > 1:
+        return await _run_processes(cfg, keys, todo, store, progress)
+    gateway = gateway or make_gateway(cfg)
+    graph = build_graph()
     status = "complete"
     written = 0
     pending = iter(todo)  # shared by the workers: each pulls the next key when it is free
@@ -224,6 +230,59 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
         store.close(status, progress.counts)
         if gateway.cache is not None:
             gateway.cache.close()
+    if progress.errors and status == "complete":
+        status = "complete_with_errors"
+    return RunResult(run_dir=store.dir, planned=len(keys), skipped=len(keys) - len(todo),
+                     written=written, counts=progress.counts, status=status)
+
+
+def _processes(cfg: RunConfig, gateway: Gateway | None, todo: int) -> int:
+    """How many worker processes to use; says why when run.processes cannot be honoured."""
+    from simulator.shards import local_roles
+
+    n = min(cfg.run.processes, todo)
+    if n <= 1:
+        return 1
+    if local := local_roles(cfg):
+        tqdm.write(f"run.processes={cfg.run.processes} ignored: {', '.join(local)} on the embedded model, "
+                   "which already uses every core and would be loaded once per process")
+        return 1
+    if gateway is not None:
+        tqdm.write(f"run.processes={cfg.run.processes} ignored: a Gateway was passed in, which "
+                   "worker processes cannot share")
+        return 1
+    return n
+
+
+async def _run_processes(cfg: RunConfig, keys: list[RunKey], todo: list[RunKey], store: RunStore,
+                         progress: Progress) -> RunResult:
+    from simulator.shards import run_sharded
+
+    written = 0
+
+    def on_record(line: bytes, status: str, tokens: int, cost: float) -> None:
+        nonlocal written
+        store.append_line(line)
+        written += 1
+        progress.add(status, tokens, cost)
+
+    status = "complete"
+    try:
+        outcome = await asyncio.to_thread(run_sharded, cfg, todo, on_record)
+        if outcome.budget_message:
+            status = "budget_exhausted"
+            tqdm.write(f"stopped: {outcome.budget_message}. Finished records are kept; rerun the same "
+                       "command to resume.")
+        for line in outcome.failures or []:
+            status = "interrupted"
+            tqdm.write(f"{line}; its unfinished conversations are not recorded and the next run retries them")
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = "interrupted"
+        raise
+    finally:
+        if progress.bar is not None:
+            progress.bar.close()
+        store.close(status, progress.counts)
     if progress.errors and status == "complete":
         status = "complete_with_errors"
     return RunResult(run_dir=store.dir, planned=len(keys), skipped=len(keys) - len(todo),

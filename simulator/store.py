@@ -87,6 +87,7 @@ class RunStore:
         self.records_path = self.dir / RECORDS
         self.manifest_path = self.dir / MANIFEST
         self._fh = None
+        self._resumed_ok = 0
 
     def read_manifest(self) -> dict | None:
         if not self.manifest_path.exists():
@@ -124,12 +125,17 @@ class RunStore:
         }
         _fsync_write(self.manifest_path, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         self._fh = open(self.records_path, "ab")
+        self._resumed_ok = len(done)
         return done
 
     def append(self, record: RunRecord) -> None:
         """Write one record as one line and flush it to disk before returning."""
+        self.append_line(orjson.dumps(record.model_dump(mode="json")))
+
+    def append_line(self, line: bytes) -> None:
+        """Append one serialised record (a worker process's) and flush it to disk."""
         assert self._fh is not None, "RunStore.open() first"
-        self._fh.write(orjson.dumps(record.model_dump(mode="json")) + b"\n")
+        self._fh.write(line.rstrip(b"\n") + b"\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
@@ -138,5 +144,9 @@ class RunStore:
             self._fh.close()
             self._fh = None
         manifest = self.read_manifest() or {}
-        manifest.update({"status": status, "updated_at": now_iso(), "counts": counts or {}})
+        # counts cover the whole run directory: this session's records plus the ok ones it resumed
+        total = dict(counts or {})
+        if self._resumed_ok:
+            total["ok"] = total.get("ok", 0) + self._resumed_ok
+        manifest.update({"status": status, "updated_at": now_iso(), "counts": total})
         _fsync_write(self.manifest_path, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
