@@ -47,12 +47,14 @@ async def _timed(cfg) -> tuple[object, float, float]:
 
 def measure(conversations: int, turns: int, concurrency: int, latency_ms: float,
             server: str = "process", max_in_flight: int | None = None, reply_words: int = 30,
-            variant: str = "baseline", shards: int = 1) -> dict:
+            variant: str = "baseline", shards: int = 1, processes: int = 1) -> dict:
     opts = ServerOptions(latency_ms=latency_ms, reply_words=reply_words)
     srv = ServerProcess(opts) if server == "process" else LoopbackServer(opts)
     with srv, tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         cfg = sweep_config(srv.url, tmp, conversations=conversations, turns=turns,
                            concurrency=concurrency, max_in_flight=max_in_flight)
+        # the engine's own sharding; its wall time includes starting the worker processes
+        cfg = cfg.model_copy(update={"run": cfg.run.model_copy(update={"processes": processes})})
 
         async def main():
             try:
@@ -80,13 +82,14 @@ def measure(conversations: int, turns: int, concurrency: int, latency_ms: float,
     return {
         "conversations": conversations, "turns": turns, "concurrency": concurrency,
         "max_in_flight_per_model": max_in_flight or concurrency, "latency_ms": latency_ms,
-        "server": server, "shards": shards, "planned": planned, "written": written, "status": status,
+        "server": server, "shards": shards, "processes": processes, "planned": planned, "written": written, "status": status,
         "server_calls": calls, "server_by_kind": served["by_kind"], "calls_per_conversation": per_conv,
         "waves": waves, "ideal_wall_s": ideal, "wall_s": wall, "efficiency": ideal / wall if wall else 0.0,
         "client_cpu_s": cpu, "client_cpu_ms_per_call": 1000.0 * cpu / calls if calls else 0.0,
         "client_cpu_utilisation": cpu / wall if wall else 0.0,
         # The best efficiency this much client CPU allows on one core (one event loop), whatever the load.
-        "cpu_bound_ceiling": min(1.0, ideal * shards / cpu) if cpu else 1.0, "variant": variant if shards == 1 else "baseline",
+        # (with run.processes the workers' CPU is not in client_cpu_s: only the parent's is)
+        "cpu_bound_ceiling": min(1.0, ideal * shards / cpu) if cpu and processes == 1 else None, "variant": variant if shards == 1 else "baseline",
         "records": seen,
     }
 
@@ -105,13 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="apply a candidate setting from bench.overhead_variants during the run")
     p.add_argument("--shards", type=int, default=1,
                    help="split the sweep over this many worker processes (concurrency split evenly)")
+    p.add_argument("--processes", type=int, default=1,
+                   help="run.processes: the engine shards the plan over this many worker processes")
     p.add_argument("--out", default=None, help="JSON path (default bench/results/sweep_efficiency.json)")
     ns = p.parse_args(argv)
     rows = []
     for c in ns.concurrency:
         rows.append(measure(ns.conversations, ns.turns, c, ns.latency_ms, ns.server, ns.max_in_flight,
-                            ns.reply_words, ns.variant, ns.shards))
-    print(report.table(rows, ["conversations", "turns", "concurrency", "shards", "latency_ms", "server_calls",
+                            ns.reply_words, ns.variant, ns.shards, ns.processes))
+    print(report.table(rows, ["conversations", "turns", "concurrency", "shards", "processes", "latency_ms", "server_calls",
                               "calls_per_conversation", "ideal_wall_s", "wall_s", "efficiency",
                               "client_cpu_ms_per_call", "client_cpu_utilisation", "cpu_bound_ceiling"]))
     for r in rows:

@@ -17,10 +17,27 @@ import litellm
 from litellm import CustomLLM, ModelResponse
 from litellm.llms.custom_llm import CustomLLMError
 
+from simulator.llm.prefix_cache import PrefixStates
 from simulator.llm.weights import BUILTIN_MODELS, WeightsError, weights_path
 
 # Parameters llama-cpp's create_chat_completion understands; everything else is dropped.
 _PASSTHROUGH = ("temperature", "top_p", "max_tokens", "stop", "seed", "response_format", "top_k")
+
+
+def _llama_class():
+    from llama_cpp import Llama  # heavy import, only when a local model is used
+
+    class PrefixLlama(Llama):
+        """Llama whose prompt evaluation goes through PrefixStates (repeatable prefix reuse)."""
+
+        prefix: PrefixStates | None = None
+
+        def generate(self, tokens, *args, reset: bool = True, **kwargs):
+            if reset and self.prefix is not None:
+                self.prefix.prepare(list(tokens))
+            return super().generate(tokens, *args, reset=reset, **kwargs)
+
+    return PrefixLlama
 
 
 class _Loaded:
@@ -46,13 +63,14 @@ class LocalProvider(CustomLLM):
                     path = weights_path(name)
                 except WeightsError as e:
                     raise CustomLLMError(500, str(e)) from None
-                from llama_cpp import Llama  # heavy import, only when a local model is used
-
                 threads = int(os.environ.get("EMPATHY_SIM_THREADS", os.cpu_count() or 1))
-                llama = Llama(
+                llama = _llama_class()(
                     model_path=str(path), n_ctx=BUILTIN_MODELS[name].n_ctx, n_threads=threads,
                     seed=0, verbose=False,
                 )
+                cache_mb = int(os.environ.get("EMPATHY_SIM_PREFIX_CACHE_MB", "512"))
+                if cache_mb > 0:
+                    llama.prefix = PrefixStates(llama, max_bytes=cache_mb << 20)
                 self._models[name] = _Loaded(llama)
             return self._models[name]
 
@@ -61,7 +79,8 @@ class LocalProvider(CustomLLM):
         loaded = self._get(name)
         kwargs = {k: params[k] for k in _PASSTHROUGH if params.get(k) is not None}
         with loaded.lock:
-            # reset() drops the KV cache so the same call gives the same output every time.
+            # reset() drops whatever the last call left; PrefixStates then restores only
+            # prefixes computed along the one fixed path, so the same call gives the same output.
             loaded.llama.reset()
             return loaded.llama.create_chat_completion(messages=messages, **kwargs)
 
