@@ -102,14 +102,16 @@ def metamorphic_table(mm: dict) -> list[str]:
 def targets(result: dict) -> list[dict]:
     """Each target, the figure it is judged on, and whether it is met."""
     out = []
-    best = None
+    # One row per section: the full set's figure must not hide behind a small judge sample's.
     for tag, section in result["datasets"].get("pair", {}).items():
+        best = None
         for scorer, res in section["scorers"].items():
             v = (res.get("pairwise_hq_vs_lq") or {}).get("value")
             if v is not None and (best is None or v > best[0]):
                 best = (v, f"{scorer} ({SECTION_NAMES[tag]}, n={res['n']})")
-    out.append({"target": f"PAIR pairwise accuracy hq>lq >= {PAIR_TARGET} (best configuration)",
-                "value": best and f"{best[0]:.3f}: {best[1]}", "met": bool(best and best[0] >= PAIR_TARGET)})
+        out.append({"target": f"PAIR pairwise accuracy hq>lq >= {PAIR_TARGET} (best configuration, "
+                              f"{SECTION_NAMES[tag]})",
+                    "value": best and f"{best[0]:.3f}: {best[1]}", "met": bool(best and best[0] >= PAIR_TARGET)})
     for name, d in result.get("metamorphic", {}).get("detectors", {}).items():
         v = d["paired_auc"]["value"]
         out.append({"target": f"{d['detector']} detector on the {name} injection: paired AUC >= {TARGET_AUC}, "
