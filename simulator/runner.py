@@ -70,6 +70,12 @@ def preflight(cfg: RunConfig) -> list[str]:
     return warnings
 
 
+def usage_totals(record: RunRecord) -> tuple[int, float]:
+    """(tokens, cost in USD) of one record, over every role."""
+    usage = record.usage.values()
+    return sum(u.prompt_tokens + u.completion_tokens for u in usage), sum(u.cost_usd for u in usage)
+
+
 @dataclass
 class Progress:
     bar: tqdm | None
@@ -79,8 +85,7 @@ class Progress:
     counts: dict[str, int] = field(default_factory=dict)
 
     def update(self, record: RunRecord) -> None:
-        self.add(record.status, sum(u.prompt_tokens + u.completion_tokens for u in record.usage.values()),
-                 sum(u.cost_usd for u in record.usage.values()))
+        self.add(record.status, *usage_totals(record))
 
     def add(self, status: str, tokens: int, cost: float) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
@@ -90,6 +95,14 @@ class Progress:
         if self.bar is not None:
             self.bar.set_postfix(errors=self.errors, tokens=self.tokens, cost=f"${self.cost:.4f}", refresh=False)
             self.bar.update(1)
+
+    @property
+    def written(self) -> int:
+        return sum(self.counts.values())
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 async def converse(ctx: ConvContext, max_turns: int, graph, fidelity_retries: int) -> tuple[Conversation, list[PersonaState]]:
@@ -199,41 +212,59 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
     if processes > 1:
         return await _run_processes(cfg, keys, todo, store, progress)
     gateway = gateway or make_gateway(cfg)
-    graph = build_graph()
     status = "complete"
-    written = 0
-    pending = iter(todo)  # shared by the workers: each pulls the next key when it is free
 
-    async def worker() -> None:
-        nonlocal written
-        for k in pending:
-            record = await run_key(k, cfg, gateway, graph)
-            store.append(record)  # appends happen in the event loop, one at a time
-            written += 1
-            progress.update(record)
-            # nothing keeps the record: memory stays flat however long the plan is
+    def keep(record: RunRecord) -> None:
+        store.append(record)  # appends happen in the event loop, one at a time
+        progress.update(record)
+        # nothing keeps the record: memory stays flat however long the plan is
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(cfg.run.concurrency, len(todo)))]
     try:
-        await asyncio.gather(*workers)
+        await run_pool(todo, cfg, gateway, build_graph(), keep)
     except BudgetExceeded as e:
         status = "budget_exhausted"
-        tqdm.write(f"stopped: {e}. Finished records are kept; rerun the same command to resume.")
+        _say_budget_stop(str(e))
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"
         raise
     finally:
-        for t in workers:
-            t.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        bar.close()
+        progress.close()
         store.close(status, progress.counts)
         if gateway.cache is not None:
             gateway.cache.close()
+    return _result(store, keys, todo, progress, status)
+
+
+async def run_pool(keys: list[RunKey], cfg: RunConfig, gateway: Gateway, graph, on_record) -> None:
+    """run_key over `keys` with cfg.run.concurrency workers; on_record(record) as each finishes.
+
+    The workers pull from one shared iterator, so a slow conversation never holds up the rest.
+    Any exception (a spent budget included) cancels the others and is re-raised.
+    """
+    pending = iter(keys)
+
+    async def worker() -> None:
+        for k in pending:
+            on_record(await run_key(k, cfg, gateway, graph))
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(cfg.run.concurrency, len(keys)))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for t in workers:
+            t.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+def _say_budget_stop(message: str) -> None:
+    tqdm.write(f"stopped: {message}. Finished records are kept; rerun the same command to resume.")
+
+
+def _result(store: RunStore, keys: list[RunKey], todo: list[RunKey], progress: Progress, status: str) -> RunResult:
     if progress.errors and status == "complete":
         status = "complete_with_errors"
     return RunResult(run_dir=store.dir, planned=len(keys), skipped=len(keys) - len(todo),
-                     written=written, counts=progress.counts, status=status)
+                     written=progress.written, counts=progress.counts, status=status)
 
 
 def _processes(cfg: RunConfig, gateway: Gateway | None, todo: int) -> int:
@@ -258,12 +289,8 @@ async def _run_processes(cfg: RunConfig, keys: list[RunKey], todo: list[RunKey],
                          progress: Progress) -> RunResult:
     from simulator.shards import run_sharded
 
-    written = 0
-
     def on_record(line: bytes, status: str, tokens: int, cost: float) -> None:
-        nonlocal written
         store.append_line(line)
-        written += 1
         progress.add(status, tokens, cost)
 
     status = "complete"
@@ -271,22 +298,17 @@ async def _run_processes(cfg: RunConfig, keys: list[RunKey], todo: list[RunKey],
         outcome = await asyncio.to_thread(run_sharded, cfg, todo, on_record)
         if outcome.budget_message:
             status = "budget_exhausted"
-            tqdm.write(f"stopped: {outcome.budget_message}. Finished records are kept; rerun the same "
-                       "command to resume.")
-        for line in outcome.failures or []:
+            _say_budget_stop(outcome.budget_message)
+        for line in outcome.failures:
             status = "interrupted"
             tqdm.write(f"{line}; its unfinished conversations are not recorded and the next run retries them")
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = "interrupted"
         raise
     finally:
-        if progress.bar is not None:
-            progress.bar.close()
+        progress.close()
         store.close(status, progress.counts)
-    if progress.errors and status == "complete":
-        status = "complete_with_errors"
-    return RunResult(run_dir=store.dir, planned=len(keys), skipped=len(keys) - len(todo),
-                     written=written, counts=progress.counts, status=status)
+    return _result(store, keys, todo, progress, status)
 
 
 def run(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import queue as queue_mod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.config import RunConfig
@@ -71,7 +71,7 @@ class SharedBudget(Budget):
 @dataclass
 class ShardOutcome:
     budget_message: str | None = None
-    failures: list[str] | None = None  # one line per worker that died or raised
+    failures: list[str] = field(default_factory=list)  # one line per worker that died or raised
 
 
 def _worker(index: int, cfg_json: str, keys: list[dict], out: Any, tokens, cost) -> None:
@@ -83,31 +83,21 @@ def _worker(index: int, cfg_json: str, keys: list[dict], out: Any, tokens, cost)
         import_plugins()
         from simulator.graph import build_graph
         from simulator.llm.call import BudgetExceeded, shutdown_litellm
-        from simulator.runner import make_gateway, run_key
+        from simulator.runner import make_gateway, run_pool, usage_totals
 
         cfg = RunConfig.model_validate_json(cfg_json)
         gateway = make_gateway(cfg)
         gateway.budget = SharedBudget(cfg.run.max_tokens_budget, cfg.run.max_cost_usd, tokens, cost)
-        graph = build_graph()
-        pending = iter([RunKey.model_validate(k) for k in keys])
 
-        async def worker() -> None:
-            for k in pending:
-                record = await run_key(k, cfg, gateway, graph)
-                spent = sum(u.prompt_tokens + u.completion_tokens for u in record.usage.values())
-                usd = sum(u.cost_usd for u in record.usage.values())
-                out.put(("record", record.status, spent, usd, record.model_dump_json().encode()))
+        def send(record) -> None:
+            out.put(("record", record.status, *usage_totals(record), record.model_dump_json().encode()))
 
         async def main() -> None:
-            tasks = [asyncio.create_task(worker()) for _ in range(min(cfg.run.concurrency, len(keys)))]
             try:
-                await asyncio.gather(*tasks)
+                await run_pool([RunKey.model_validate(k) for k in keys], cfg, gateway, build_graph(), send)
             except BudgetExceeded as e:
                 out.put(("budget", str(e)))
             finally:
-                for t in tasks:
-                    t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
                 if gateway.cache is not None:
                     gateway.cache.close()
                 await shutdown_litellm()
@@ -133,7 +123,7 @@ def run_sharded(cfg: RunConfig, todo: list[RunKey], on_record, *, poll_s: float 
     procs = [ctx.Process(target=_worker, name=f"empathy-sim-shard{i}", daemon=True,
                          args=(i, sub, [k.model_dump(mode="json") for k in keys], out, tokens, cost))
              for i, keys in enumerate(shards)]
-    outcome = ShardOutcome(failures=[])
+    outcome = ShardOutcome()
     finished: set[int] = set()
 
     def handle(msg: tuple) -> None:
@@ -145,7 +135,7 @@ def run_sharded(cfg: RunConfig, todo: list[RunKey], on_record, *, poll_s: float 
             finished.add(msg[1])
         elif msg[0] == "failed":
             finished.add(msg[1])
-            outcome.failures.append(f"worker {msg[1]}: {msg[2]}")  # type: ignore[union-attr]
+            outcome.failures.append(f"worker {msg[1]}: {msg[2]}")
 
     for p in procs:
         p.start()
@@ -164,8 +154,7 @@ def run_sharded(cfg: RunConfig, todo: list[RunKey], on_record, *, poll_s: float 
                         pass
                     if i not in finished:
                         finished.add(i)
-                        outcome.failures.append(  # type: ignore[union-attr]
-                            f"worker {i} exited with code {procs[i].exitcode} before finishing")
+                        outcome.failures.append(f"worker {i} exited with code {procs[i].exitcode} before finishing")
     finally:
         for p in procs:
             p.join(timeout=10)
