@@ -22,7 +22,6 @@ from bench.loopback_plan import ServerOptions
 from bench.loopback_server import LoopbackServer
 from bench.overhead_variants import by_name
 from bench.server_process import ServerProcess
-from bench.sweep_shards import run_sharded
 from bench.sweep_config import calls_in_records, sweep_config
 from simulator.llm.call import Gateway, shutdown_litellm
 from simulator.records import ModelSpec
@@ -47,7 +46,7 @@ async def _timed(cfg) -> tuple[object, float, float]:
 
 def measure(conversations: int, turns: int, concurrency: int, latency_ms: float,
             server: str = "process", max_in_flight: int | None = None, reply_words: int = 30,
-            variant: str = "baseline", shards: int = 1, processes: int = 1) -> dict:
+            variant: str = "baseline", processes: int = 1) -> dict:
     opts = ServerOptions(latency_ms=latency_ms, reply_words=reply_words)
     srv = ServerProcess(opts) if server == "process" else LoopbackServer(opts)
     with srv, tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
@@ -65,16 +64,10 @@ def measure(conversations: int, turns: int, concurrency: int, latency_ms: float,
             finally:
                 await shutdown_litellm()
 
-        if shards > 1:
-            sharded = run_sharded(srv, conversations, turns, concurrency, shards)
-            wall, cpu, served = sharded["wall_s"], sharded["cpu_s"], srv.stats()
-            planned, written, status, seen = sharded["planned"], sharded["written"], "complete", {
-                "shards": sharded["shards"], "concurrency_per_shard": sharded["concurrency_per_shard"]}
-        else:
-            result, wall, cpu = asyncio.run(main())
-            served = srv.stats()
-            seen = calls_in_records(result.run_dir)
-            planned, written, status = result.planned, result.written, result.status
+        result, wall, cpu = asyncio.run(main())
+        served = srv.stats()
+        seen = calls_in_records(result.run_dir)
+        planned, written, status = result.planned, result.written, result.status
     calls = served["total"]
     per_conv = calls / conversations
     waves = math.ceil(conversations / concurrency)
@@ -82,14 +75,14 @@ def measure(conversations: int, turns: int, concurrency: int, latency_ms: float,
     return {
         "conversations": conversations, "turns": turns, "concurrency": concurrency,
         "max_in_flight_per_model": max_in_flight or concurrency, "latency_ms": latency_ms,
-        "server": server, "shards": shards, "processes": processes, "planned": planned, "written": written, "status": status,
+        "server": server, "processes": processes, "planned": planned, "written": written, "status": status,
         "server_calls": calls, "server_by_kind": served["by_kind"], "calls_per_conversation": per_conv,
         "waves": waves, "ideal_wall_s": ideal, "wall_s": wall, "efficiency": ideal / wall if wall else 0.0,
         "client_cpu_s": cpu, "client_cpu_ms_per_call": 1000.0 * cpu / calls if calls else 0.0,
         "client_cpu_utilisation": cpu / wall if wall else 0.0,
         # The best efficiency this much client CPU allows on one core (one event loop), whatever the load.
         # (with run.processes the workers' CPU is not in client_cpu_s: only the parent's is)
-        "cpu_bound_ceiling": min(1.0, ideal * shards / cpu) if cpu and processes == 1 else None, "variant": variant if shards == 1 else "baseline",
+        "cpu_bound_ceiling": min(1.0, ideal / cpu) if cpu and processes == 1 else None, "variant": variant,
         "records": seen,
     }
 
@@ -106,8 +99,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="loopback server in a child process (default) or a thread of this one")
     p.add_argument("--variant", default="baseline",
                    help="apply a candidate setting from bench.overhead_variants during the run")
-    p.add_argument("--shards", type=int, default=1,
-                   help="split the sweep over this many worker processes (concurrency split evenly)")
     p.add_argument("--processes", type=int, default=1,
                    help="run.processes: the engine shards the plan over this many worker processes")
     p.add_argument("--out", default=None, help="JSON path (default bench/results/sweep_efficiency.json)")
@@ -115,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for c in ns.concurrency:
         rows.append(measure(ns.conversations, ns.turns, c, ns.latency_ms, ns.server, ns.max_in_flight,
-                            ns.reply_words, ns.variant, ns.shards, ns.processes))
-    print(report.table(rows, ["conversations", "turns", "concurrency", "shards", "processes", "latency_ms", "server_calls",
+                            ns.reply_words, ns.variant, ns.processes))
+    print(report.table(rows, ["conversations", "turns", "concurrency", "processes", "latency_ms", "server_calls",
                               "calls_per_conversation", "ideal_wall_s", "wall_s", "efficiency",
                               "client_cpu_ms_per_call", "client_cpu_utilisation", "cpu_bound_ceiling"]))
     for r in rows:
