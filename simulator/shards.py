@@ -22,6 +22,7 @@ from typing import Any
 
 from simulator.config import RunConfig
 from simulator.llm.call import Budget
+from simulator.llm.providers import is_embedded
 from simulator.records import RunKey
 
 
@@ -47,7 +48,7 @@ def local_roles(cfg: RunConfig) -> list[str]:
     specs = {"persona": cfg.models.persona, "subject": cfg.models.subject}
     if cfg.judge.enabled:
         specs["judge"] = cfg.models.judge
-    return [role for role, spec in specs.items() if spec.model.startswith("local/")]
+    return [role for role, spec in specs.items() if is_embedded(spec.model)]
 
 
 class SharedBudget(Budget):

@@ -19,7 +19,7 @@ import simulator.llm  # noqa: F401  (offline env before litellm import)
 import litellm
 
 from simulator.llm.cache import CallCache, call_key
-from simulator.llm.providers import ensure_local_provider, is_in_process
+from simulator.llm.providers import ensure_local_provider, is_embedded, is_in_process
 from simulator.llm.rate_limit import TokenBucket, estimate_tokens
 from simulator.llm.redact import redact
 from simulator.llm.usage_scope import charge
@@ -148,7 +148,7 @@ class Gateway:
         return self._sems[key]
 
     def _bucket(self, spec: ModelSpec) -> TokenBucket | None:
-        if self.tokens_per_minute is None or spec.model.startswith("local/"):
+        if self.tokens_per_minute is None or is_embedded(spec.model):
             return None  # the embedded model has no provider quota to respect
         key = self._endpoint(spec)
         if key not in self._buckets:

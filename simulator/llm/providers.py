@@ -21,6 +21,11 @@ def ensure_local_provider() -> None:
         register_provider("local", local_provider())
 
 
+def is_embedded(model: str) -> bool:
+    """The built-in `local/` llama models: no provider quota, and they already use every core."""
+    return model.split("/", 1)[0] == "local"
+
+
 def is_in_process(model: str) -> bool:
     provider = model.split("/", 1)[0]
-    return any(item["provider"] == provider for item in litellm.custom_provider_map) or provider == "local"
+    return any(item["provider"] == provider for item in litellm.custom_provider_map) or is_embedded(model)
