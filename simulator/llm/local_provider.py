@@ -40,6 +40,18 @@ def _llama_class():
     return PrefixLlama
 
 
+def raw_completion(llama: Any, messages: list[dict], kwargs: dict) -> dict:
+    """Continue the last message's text as it stands, with no chat template (a script the model
+    carries on, e.g. "Maya: ...\nFriend: ...\nMaya:"). Asked for with the litellm parameter
+    `raw_completion=True`; answered in the chat shape so the rest of the provider is unchanged."""
+    kwargs = {k: v for k, v in kwargs.items() if k != "response_format"}
+    out = llama.create_completion(prompt=messages[-1]["content"], **kwargs)
+    choice = out["choices"][0]
+    return {"choices": [{"message": {"role": "assistant", "content": choice.get("text") or ""},
+                         "finish_reason": choice.get("finish_reason")}],
+            "usage": out.get("usage") or {}}
+
+
 class _Loaded:
     def __init__(self, llama: Any) -> None:
         self.llama = llama
@@ -82,6 +94,8 @@ class LocalProvider(CustomLLM):
             # reset() drops whatever the last call left; PrefixStates then restores only
             # prefixes computed along the one fixed path, so the same call gives the same output.
             loaded.llama.reset()
+            if params.get("raw_completion"):
+                return raw_completion(loaded.llama, messages, kwargs)
             return loaded.llama.create_chat_completion(messages=messages, **kwargs)
 
     def _respond(self, model: str, messages: list, optional_params: dict, model_response: ModelResponse) -> ModelResponse:
