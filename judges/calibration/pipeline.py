@@ -82,6 +82,13 @@ def _instrument_scores(name: str, items: list) -> dict[str, np.ndarray]:
 
 
 def _labels(name: str, items: list) -> np.ndarray | None:
+def _learned_cv(name: str, items: list) -> dict[str, np.ndarray]:
+    """In-set cross-validated scores of the learned heads (judges/learned/crossval.py)."""
+    from judges.learned.crossval import oof_scores
+
+    return oof_scores(name, items)
+
+
     if name.startswith("epitome/"):
         return np.asarray([it.level for it in items], int)
     if name == "welivita_pu":
@@ -185,7 +192,8 @@ def calibrate(settings: Settings, command: str = "") -> dict:
         "read": data.read, "datasets": {},
     }
     for name, items in sets.items():
-        entry = {"all": _section(name, items, _instrument_scores(name, items), settings, "all")}
+        scores = {**_instrument_scores(name, items), **_learned_cv(name, items)}
+        entry = {"all": _section(name, items, scores, settings, "all")}
         if name in samples and samples[name]:
             sub = samples[name]
             scores = {**_instrument_scores(name, sub), **_judge_scores(name, sub, verdicts)}

@@ -6,9 +6,16 @@ import json
 from pathlib import Path
 
 from judges.calibration.metamorphic import TARGET_AUC, TARGET_FALSE_FIRE, TRANSFORMS
-from judges.calibration.scorers import BASELINE, HEADLINE
+from judges.calibration.scorers import BASELINE, HEADLINE, in_sample
 
-PAIR_TARGET = 0.90
+PAIR_TARGET = 0.85  # issue 15, item 4
+CV_MARK = "CV on this set"  # in-set cross-validated rows (judges/learned/crossval.py)
+IN_SAMPLE_NOTE = " (fitted on this set: in-sample)"
+
+
+def held_out(name: str, scorer: str) -> bool:
+    """Neither fitted on this set nor cross-validated within it: the figure is on unseen data."""
+    return not in_sample(name.split("/")[-1], scorer) and CV_MARK not in scorer
 METRICS = {
     "epitome": (("spearman", "Spearman"), ("qwk", "QWK"), ("auc_any_vs_none", "AUC 1-2 vs 0")),
     "pair": (("pairwise_hq_vs_lq", "pairwise hq>lq"), ("pairwise_hq_mq_lq", "pairwise hq>mq>lq")),
@@ -36,6 +43,8 @@ def _scorer_rows(name: str, section: dict, only: set[str] | None) -> list[str]:
         if only is not None and scorer not in only and not scorer.startswith("judge:"):
             continue
         label = f"{scorer} (baseline)" if scorer == BASELINE else scorer
+        if in_sample(name.split("/")[-1], scorer):
+            label += IN_SAMPLE_NOTE
         rows.append(f"| {label} | {res.get('n', 0)} | " + " | ".join(fmt(res.get(m)) for m, _ in metrics) + " |")
         base = res.get("baseline")
         if base is not None and base.get("n") != scorers[BASELINE].get("n"):
@@ -103,15 +112,32 @@ def targets(result: dict) -> list[dict]:
     """Each target, the figure it is judged on, and whether it is met."""
     out = []
     # One row per section: the full set's figure must not hide behind a small judge sample's.
+    # Scorers fitted on PAIR never count; in-set cross-validated ones get a row of their own.
     for tag, section in result["datasets"].get("pair", {}).items():
-        best = None
-        for scorer, res in section["scorers"].items():
-            v = (res.get("pairwise_hq_vs_lq") or {}).get("value")
-            if v is not None and (best is None or v > best[0]):
-                best = (v, f"{scorer} ({SECTION_NAMES[tag]}, n={res['n']})")
-        out.append({"target": f"PAIR pairwise accuracy hq>lq >= {PAIR_TARGET} (best configuration, "
-                              f"{SECTION_NAMES[tag]})",
-                    "value": best and f"{best[0]:.3f}: {best[1]}", "met": bool(best and best[0] >= PAIR_TARGET)})
+        for cv in (False, True):
+            best = None
+            for scorer, res in section["scorers"].items():
+                if in_sample("pair", scorer) or (CV_MARK in scorer) != cv:
+                    continue
+                v = (res.get("pairwise_hq_vs_lq") or {}).get("value")
+                if v is not None and (best is None or v > best[0]):
+                    best = (v, f"{scorer} ({SECTION_NAMES[tag]}, n={res['n']}); length "
+                               f"{fmt(section['scorers'][BASELINE].get('pairwise_hq_vs_lq'))}")
+            if best is None and cv:
+                continue
+            what = "a head fitted on other PAIR prompts (5-fold CV)" if cv else "not fitted on PAIR"
+            out.append({"target": f"PAIR pairwise accuracy hq>lq >= {PAIR_TARGET} (best configuration "
+                                  f"{what}, {SECTION_NAMES[tag]})",
+                        "value": best and f"{best[0]:.3f}: {best[1]}",
+                        "met": bool(best and best[0] >= PAIR_TARGET)})
+    wp = result["datasets"].get("welivita_pu", {}).get("all")
+    if wp:
+        best = max(((res["kind_order"]["match_rate"], scorer) for scorer, res in wp["scorers"].items()
+                    if res.get("kind_order") and res["kind_order"]["order_matches"] and held_out("welivita_pu", scorer)),
+                   default=None)
+        out.append({"target": "Welivita & Pu: the crowd's order of the three reply kinds reproduced (all items)",
+                    "value": best and f"{best[1]} (bootstrap match rate {best[0]})",
+                    "met": best is not None})
     for name, d in result.get("metamorphic", {}).get("detectors", {}).items():
         v = d["paired_auc"]["value"]
         out.append({"target": f"{d['detector']} detector on the {name} injection: paired AUC >= {TARGET_AUC}, "
@@ -124,7 +150,7 @@ def targets(result: dict) -> list[dict]:
             continue
         sc = entry["all"]["scorers"]
         for scorer, res in sc.items():
-            if scorer == BASELINE or scorer.startswith("judge:"):
+            if scorer == BASELINE or scorer.startswith("judge:") or in_sample(name.split("/")[-1], scorer):
                 continue
             v, b = (res.get("spearman") or {}).get("value"), (sc[BASELINE].get("spearman") or {}).get("value")
             d = res.get("spearman_minus_baseline") or {}

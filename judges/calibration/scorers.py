@@ -12,6 +12,13 @@ follows what the humans labelled (../shared/data/README.md):
 - PAIR and Welivita & Pu (overall reflection / empathy quality): the components and
   "combined" = detail_overlap(reply, [context]) + granularity - distancing.
 
+Library and learned contenders (docs/calibration.md, "Library and learned instruments"):
+VADER compound / pos and the NRC affect-intensity lexicon (research-only, opt-in) beside the own
+affect_intensity; semantic_overlap (MiniLM cosine of reply and context) beside detail_overlap;
+embed_specificity (distance from generic comfort phrases) beside granularity; and the learned
+heads of judges/learned. FITTED_ON names the sets a head was fitted on: its rows there are
+in-sample and never count for a target.
+
 Every comparison also carries the trivial baseline: reply length in words.
 """
 
@@ -22,6 +29,7 @@ from collections.abc import Callable
 from judges.instruments import (
     affect_intensity, detail_overlap, distancing, granularity, length_words, question_rate,
 )
+from judges.calibration import library_scorers as lib
 from simulator.records import CRITERIA
 
 Scorer = Callable[[str, str], float]
@@ -68,15 +76,25 @@ def combined(reply: str, context: str) -> float:
 
 _REPLY_QUALITY: dict[str, Scorer] = {
     "detail_overlap": overlap, "granularity": specific, "-distancing": direct, "combined": combined,
+    **lib.REPLY_QUALITY,
 }
 INSTRUMENTS: dict[str, dict[str, Scorer]] = {
-    "emotional_reactions": {"affect_intensity": affect, "-distancing": direct, "affect+direct": affect_direct},
+    "emotional_reactions": {"affect_intensity": affect, "-distancing": direct, "affect+direct": affect_direct,
+                            **lib.AFFECT, **lib.HEADS},
     "interpretations": {"detail_overlap": overlap, "granularity": specific,
-                        "overlap+granularity": overlap_granularity},
-    "explorations": {"question_rate": questions},
+                        "overlap+granularity": overlap_granularity, **lib.REPLY_QUALITY},
+    "explorations": {"question_rate": questions, **lib.HEADS},
     "pair": _REPLY_QUALITY,
     "welivita_pu": _REPLY_QUALITY,
 }
+FITTED_ON = lib.FITTED_ON
+
+
+def in_sample(dataset: str, scorer: str) -> bool:
+    """Whether `scorer` was fitted on `dataset` (an EPITOME mechanism, "pair" or "welivita_pu")."""
+    return dataset in FITTED_ON.get(scorer, ())
+
+
 # The scorer each data set's headline row uses (what the targets are judged on).
 HEADLINE = {
     "emotional_reactions": "affect+direct", "interpretations": "overlap+granularity",
@@ -108,5 +126,6 @@ def score_all(scorers: dict[str, Scorer], pairs: list[tuple[str, str]]) -> dict[
     """Each scorer (and the length baseline) over (reply, context) pairs."""
     out = {BASELINE: [length(r, c) for r, c in pairs]}
     for name, fn in scorers.items():
-        out[name] = [fn(r, c) for r, c in pairs]
+        batch = getattr(fn, "batch", None)
+        out[name] = list(batch(pairs)) if batch else [fn(r, c) for r, c in pairs]
     return out

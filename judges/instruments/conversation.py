@@ -11,12 +11,14 @@ from judges.instruments.intensity import intensity_gap
 from judges.instruments.surface import length_words, question_rate
 from judges.instruments.tactics import tactic_repetition, tactics
 from judges.instruments.tokens import latin_share
+from judges.learned.heads import reply_quality
 from simulator.cards import Scenario
 from simulator.records import Conversation, PersonaState
 
 # Below this share of Latin letters the English lexicons see too little of the text to trust.
 MIN_LATIN_SHARE = 0.6
-TURN_METRICS = ("intensity_gap", "granularity", "detail_overlap", "distancing", "question_rate", "length_words")
+TURN_METRICS = ("intensity_gap", "granularity", "detail_overlap", "distancing", "question_rate", "length_words",
+                "reply_quality")
 
 
 def _low_coverage(text: str) -> bool:
@@ -37,7 +39,9 @@ def run_instruments(
 
     Returns {"per_turn": [...], "conversation": {...}}. Per turn: "turn" (the subject turn's
     index in the conversation), intensity_gap / granularity / detail_overlap / distancing /
-    question_rate (0..1), length_words (int), tactics (labels), plus "lexicon_coverage": "low"
+    question_rate (0..1), length_words (int), tactics (labels), reply_quality (the learned head of
+    judges/learned/heads.py on the reply and the message it answers: higher = more like the
+    replies people rated better; a ranking score, roughly -0.3..1.2), plus "lexicon_coverage": "low"
     when the reply or the message it answers is mostly not Latin script. Conversation: the mean of
     each per-turn metric (None when there are no subject turns), tactic_repetition (0..1) and
     subject_turns.
@@ -65,6 +69,7 @@ def run_instruments(
             "distancing": distancing(reply, referral_expected=referral_expected)["score"],
             "question_rate": question_rate(reply),
             "length_words": length_words(reply),
+            "reply_quality": reply_quality(reply, persona_text),
             "tactics": tactics(reply),
         }
         if _low_coverage(reply) or _low_coverage(persona_text):
