@@ -132,3 +132,21 @@ def test_crossval_on_invented_prompts_is_out_of_fold():
     S = pair_oof(items)
     assert S.shape == (len(items), len(PAIR_REPLIES)) and np.isfinite(S).all()
     assert (S[:, :2].min(axis=1) > S[:, 3:].max(axis=1)).mean() >= 0.5
+
+
+def test_hand_written_metrics_equal_scikit_learn():
+    """QWK and AUC as computed in judges/calibration/metrics.py equal scikit-learn's on random
+    data with ties (so either could replace the other at equal results)."""
+    from sklearn.metrics import cohen_kappa_score, roc_auc_score
+
+    from judges.calibration.metrics import auc, quadratic_weighted_kappa
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a, b = rng.integers(0, 3, 40), rng.integers(0, 3, 40)
+        if len(set(a)) > 1 and len(set(b)) > 1:
+            assert quadratic_weighted_kappa(a, b, (0, 1, 2)) == pytest.approx(
+                cohen_kappa_score(a, b, weights="quadratic", labels=[0, 1, 2]), abs=1e-12)
+        pos, neg = rng.integers(0, 5, 15).astype(float), rng.integers(0, 5, 25).astype(float)
+        y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+        assert auc(pos, neg) == pytest.approx(roc_auc_score(y, np.r_[pos, neg]), abs=1e-12)
