@@ -59,6 +59,10 @@ class RunConfig(Strict):
     seeds: list[int] = [0]
     max_turns: int | None = Field(None, ge=1, le=40)
     subject_system_prompt: str | None = None
+    persona_appraisal: Literal["deterministic", "llm", "hybrid"] = Field(
+        "deterministic", description="how the persona appraises each reply: instruments against the "
+        "hidden state and card, the persona model's own bounded changes with a reason, or their mean "
+        "(docs/calibration.md: which measures best on real seekers)")
     models: Models
     judge: JudgeConfig = JudgeConfig()
     run: RunOptions = RunOptions()

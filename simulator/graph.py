@@ -16,7 +16,8 @@ from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 from langchain_core.runnables import RunnableConfig
 
-from simulator.appraisal import appraise, should_disengage, update_state
+from simulator.appraisal import context_from_turns, should_disengage, update_state
+from simulator.appraisal_llm import appraise_reply
 from simulator.cards import Persona, Scenario
 from simulator.fidelity import check_persona_turn
 from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
@@ -48,6 +49,7 @@ class ConvContext:
     subject_system: str | None
     seed: int
     max_tokens: int | None = None  # per-conversation cap (persona + subject)
+    appraisal: str = "deterministic"  # persona_appraisal: deterministic, llm or hybrid
 
 
 # ------------------------------------------------------------------ pure routing
@@ -173,14 +175,18 @@ async def subject_node(state: ConvState, config: RunnableConfig) -> dict:
     return {"turns": turns + [turn], "replies": state.get("replies", 0) + 1}
 
 
-def appraise_node(state: ConvState, config: RunnableConfig) -> dict:
+async def appraise_node(state: ConvState, config: RunnableConfig) -> dict:
     ctx = _ctx(config)
     turns = state["turns"]
-    reply = turns[-1].text
-    persona_text = next((t.text for t in reversed(turns) if t.speaker == "persona"), "")
     prev = state["states"][-1]
     try:
-        a = appraise(persona_text, reply, ctx.persona, ctx.scenario, prev)
+        actx = context_from_turns(ctx.persona, ctx.scenario, turns, state["states"])
+        a = await appraise_reply(ctx.appraisal, turns[-1].text, actx, prev, gateway=ctx.gateway,
+                                 spec=ctx.persona_spec, seed=ctx.seed * 1000 + 500 + len(turns))
+    except BudgetExceeded:
+        raise
+    except ModelCallError as e:
+        return {"error": e.info}
     except Exception as e:  # noqa: BLE001
         return {"error": _internal_error("persona", e)}
     nxt = update_state(prev, a, ctx.persona)

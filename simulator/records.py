@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.cards import Persona, Scenario
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: persona appraisal mode, landed changes, stance (issue 14)
 
 Role = Literal["persona", "subject", "judge"]
 Speaker = Literal["persona", "subject"]
@@ -57,6 +57,15 @@ class ErrorInfo(Record):
     message: str
 
 
+class Landed(Record):
+    """How a reply landed, as bounded changes (-10..10) of the persona's hidden state."""
+
+    understood: int = Field(ge=-10, le=10)
+    trust: int = Field(ge=-10, le=10)
+    emotions: dict[str, int] = Field(default={}, description="emotion -> change (-10..10)")
+    reason: str = Field("", description="the persona's own words for why (llm and hybrid modes)")
+
+
 class Appraisal(Record):
     """How the persona heard the subject's last reply; each 0..1, higher = better met."""
 
@@ -64,11 +73,21 @@ class Appraisal(Record):
     feeling_named: float = Field(ge=0, le=1)
     detail_engaged: float = Field(ge=0, le=1)
     register_fit: float = Field(ge=0, le=1)
+    stance_held: float | None = Field(
+        None, ge=0, le=1, description="where a tension point is live: 1 = held the correction, 0 = gave in")
     notes: list[str] = []
+    mode: Literal["deterministic", "llm", "hybrid"] = Field(
+        "deterministic", description="what drove the state change (the run's persona_appraisal)")
+    landed: Landed | None = Field(None, description="the persona model's own appraisal (llm, hybrid)")
 
     @property
     def overall(self) -> float:
-        return (self.intensity_met + self.feeling_named + self.detail_engaged + self.register_fit) / 4
+        """0..1. The register scales the rest: a reply in the wrong register does not reach the
+        person however much it names or engages (strong feeling met in a claims-department voice)."""
+        parts = [self.intensity_met, self.feeling_named, self.detail_engaged]
+        if self.stance_held is not None:
+            parts.append(self.stance_held)
+        return sum(parts) / len(parts) * (0.4 + 0.6 * self.register_fit)
 
 
 class PersonaState(Record):

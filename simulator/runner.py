@@ -142,7 +142,8 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
         ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway,
                           persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
                           subject_system=cfg.subject_system_prompt, seed=key.seed,
-                          max_tokens=cfg.run.max_tokens_per_conversation)
+                          max_tokens=cfg.run.max_tokens_per_conversation,
+                          appraisal=cfg.persona_appraisal)
         try:
             conv, trajectory = await converse(ctx, max_turns, graph, cfg.run.fidelity_retries)
         except BudgetExceeded:

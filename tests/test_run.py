@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 import fakes
-from simulator.records import CRITERIA, RunRecord
+from simulator.records import CRITERIA, SCHEMA_VERSION, RunRecord
 from simulator.runner import run
 from simulator.store import ConfigChanged, iter_records, read_lines
 
@@ -32,7 +32,7 @@ def test_run_writes_valid_records_and_manifest(fake, make_cfg):
     recs = records_on_disk(result.run_dir)
     assert result.status == "complete" and len(recs) == 2
     r = recs[0]
-    assert r.status == "ok" and r.schema_version == 1
+    assert r.status == "ok" and r.schema_version == SCHEMA_VERSION
     assert r.conversation.stop_reason == "max_turns" and len(r.conversation.subject_turns()) == 3
     assert r.verdicts[0].status == "ok" and r.verdicts[0].scores["cognitive"].score == 4
     assert r.verdicts[0].model == "fake/judge" and not r.verdicts[0].same_model_as_subject
