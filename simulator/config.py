@@ -47,7 +47,12 @@ class RunOptions(Strict):
     force: bool = False
     progress: bool = True
     report: bool = True
-    fidelity_retries: int = Field(1, ge=0, le=5)
+    fidelity_retries: int = Field(
+        3, ge=0, le=5, description="re-samples of a persona turn that fails the fidelity check; "
+        "a turn still failing ends the conversation as a persona error (never scored)")
+    persona_form: Literal["auto", "script", "chat"] = Field(
+        "auto", description="persona request: script = raw completion of a transcript (embedded "
+        "model), chat = role-flipped chat; auto picks script where the provider can continue text")
     max_tokens_budget: int | None = Field(None, ge=1)
     max_tokens_per_conversation: int | None = Field(None, ge=1, description="persona+subject tokens; over it the conversation stops as an error")
     max_cost_usd: float | None = Field(None, ge=0)
@@ -82,6 +87,7 @@ class RunConfig(Strict):
         for spec in d["models"].values():
             spec.pop("timeout_s", None)
         return d
+        d["persona_form"] = run["persona_form"]
 
     def config_hash(self) -> str:
         return hashlib.sha256(orjson.dumps(self.result_fields(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]

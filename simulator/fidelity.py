@@ -7,15 +7,60 @@ catch the common ones so they are retried or at least never blamed on the subjec
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from simulator.cards import Persona
 from simulator.records import FidelityIssue
 
+# ErrorInfo.kind of a conversation whose persona failed the check in every sample of one turn:
+# a non-evaluable persona (simulator) error, never scored.
+PERSONA_FIDELITY = "persona_fidelity"
+
+# The persona speaking as a helper: offering help or support, checking in on the other's
+# feelings, consoling or lecturing them. English plus the card languages' commonest forms.
 _ASSISTANT = re.compile(
-    r"\b(as an ai|i am an ai|i'm an ai|language model|how (can|may) i (help|assist) you|"
-    r"i'?m here to (help|support|assist)|is there anything else i can|i can help you with|"
-    r"if you need anything else|let me know if you have any (other )?questions|"
-    r"feel free to (reach out|ask)|need further assistance)\b",
+    r"\b(as an ai|i am an ai|i'm an ai|language model|how (can|may) i (help|assist|support) you|"
+    r"i'?m (always )?here (to (help|support|assist|listen)|for you)|is there anything else i can|"
+    r"i can help you( with)?|if you need anything( else)?|let me know (how|if|what|when)|"
+    r"let me know if you have any (other )?questions|feel free to (reach out|ask|talk)|"
+    r"need further assistance|don'?t hesitate to|how (are|do) you feel|how are you feeling|"
+    r"take care of yourself|you('re| are) not alone|i('m| am) sorry for your loss|"
+    r"it'?s (important|okay|ok|normal|understandable) (to|that)|remember that you|"
+    r"i understand (how|what|that) you|what would you like to (talk|do)|i('m| am) (happy|glad) to help)\b"
+    r"|estoy aqu[ií] para (ti|ayudarte|apoyarte|escucharte)|en qu[eé] puedo ayudar|puedo ayudarte|"
+    r"c[oó]mo puedo (ayudar|ser [uú]til)|no est[aá]s sol[ao]|estou aqui (para|com) voc[eê]|"
+    r"como posso (te )?ajudar|posso te ajudar|ich bin (immer )?f[uü]r (dich|sie) da|"
+    r"wie kann ich (dir|ihnen) helfen|"
+    r"お手伝い|何かできることがあれば|いつでも(相談|話)|力になります|"
+    r"我(可以|能)(帮|幫)(你|助你)|我(在这里|在這裡)(陪|支持)|有(什么|什麼)(我可以|需要)|"
+    r"随时|隨時|أنا هنا (من أجلك|لمساعدتك|معك)|كيف (يمكنني|أستطيع) مساعدتك",
+    re.I,
+)
+# The too-cooperative persona: thanking for advice it should bristle at, agreeing with it, or
+# promising to do what it came here unwilling to do (Sim2Real: simulators are too cooperative).
+_COOPERATIVE = re.compile(
+    r"\b(thanks?( you)?( so much| very much| a lot)? for (the |your |all (the |your )?)?"
+    r"(advice|suggestions?|tips?|help|support|guidance|recommendations?|understanding|input|"
+    r"reassurance|kind words|words)|"
+    r"(that'?s|that is|what) a (good|great|wonderful|helpful) (idea|suggestion|point|advice|plan)|"
+    r"(that|it) (sounds|seems) like a (good |great )?(idea|plan)|good (idea|advice|suggestion)|"
+    r"you'?re (absolutely |so |totally )?right|you are (absolutely |so )?right|i appreciate (it|your|you|the)|"
+    r"i('ll| will| can| should)( definitely| really)?( try to| make sure to| go ahead and)? "
+    r"(try (that|this|it|to)|talk to (a|an|my|someone|them|him|her)|speak (to|with) (a|an|someone)|"
+    r"reach out|consider (it|that|this|your|seeing|talking)|look into|do that|follow (your|that)|"
+    r"take your advice|make an appointment|see a|call (a|an|them|the)|contact (a|an|them|the)|"
+    r"seek (professional )?help|get (professional )?help|write (down|them down)|take a deep breath))\b"
+    r"|gracias por (el |tu |tus |los |su |sus )?(consejo|apoyo|ayuda|sugerencia|comprensi[oó]n)|"
+    r"tienes (toda la )?raz[oó]n|tiene (usted )?raz[oó]n|buena idea|lo intentar[eé]|voy a (intentar|hablar con)|"
+    r"obrigad[oa] (pel[oa]s?|por) (conselho|apoio|ajuda|sugest|compreens)|voc[eê] tem raz[aã]o|"
+    r"boa ideia|vou (tentar|conversar com|falar com)|"
+    r"danke f[uü]r (den|deinen|ihren|die|deine|ihre|das) (rat|tipp|vorschlag|hilfe|unterst[uü]tzung|verst[aä]ndnis)|"
+    r"(sie haben|du hast) recht|gute idee|ich werde (es )?(versuchen|machen)|das werde ich (tun|machen|versuchen)|"
+    r"アドバイス(を)?(ありがとう|感謝)|そうします|相談してみます|試してみます|やってみます|おっしゃる通り|"
+    r"(谢谢|謝謝|感谢|感謝)(你|您)?的?(建议|建議|支持|帮助|幫助|理解|关心|關心)|"
+    r"(你|您)(说|說)得(对|對)|好主意|我会(试试|去找|联系)|我會(試試|去找|聯繫)|"
+    r"好的[，,]?\s*我(们|們)?(可以|会|會)|"
+    r"شكرا\S* (على|لك على) (النصيحة|نصيحتك|دعمك|مساعدتك)|معك حق|فكرة جيدة|سأحاول|سأتحدث مع",
     re.I,
 )
 _BROKE = re.compile(
@@ -61,10 +106,16 @@ def echoes(text: str, previous: str, threshold: float = 0.7) -> bool:
     return len(mine) >= 4 and len(mine & theirs) / len(mine) >= threshold
 
 
-def check_persona_turn(persona: Persona, text: str, turn: int, previous: str = "") -> list[FidelityIssue]:
+def check_persona_turn(persona: Persona, text: str, turn: int, previous: str = "",
+                       own: Sequence[str] = ()) -> list[FidelityIssue]:
+    """previous: the subject's reply this turn answers; own: the persona's earlier turns."""
     issues = []
     if previous and echoes(text, previous):
         issues.append(FidelityIssue(kind="echoed_subject", turn=turn, detail="repeats the subject's reply"))
+    if any(echoes(text, mine) for mine in own):
+        issues.append(FidelityIssue(kind="repeated_itself", turn=turn, detail="repeats its own earlier turn"))
+    if m := _COOPERATIVE.search(text):
+        issues.append(FidelityIssue(kind="too_cooperative", turn=turn, detail=m.group(0)))
     if not text.strip():
         issues.append(FidelityIssue(kind="empty_turn", turn=turn, detail="persona said nothing"))
     if m := _ASSISTANT.search(text):

@@ -19,11 +19,10 @@ from langchain_core.runnables import RunnableConfig
 from simulator.appraisal import context_from_turns, should_disengage, update_state
 from simulator.appraisal_llm import appraise_reply
 from simulator.cards import Persona, Scenario
-from simulator.fidelity import check_persona_turn
+from simulator.fidelity import PERSONA_FIDELITY
 from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
-from simulator.persona_prompt import (
-    clean_persona_text, persona_messages, persona_system_prompt, subject_messages,
-)
+from simulator.persona_prompt import subject_messages
+from simulator.persona_turn import speak
 from simulator.records import ErrorInfo, FidelityIssue, ModelSpec, PersonaState, StopReason, Turn
 
 
@@ -37,6 +36,7 @@ class ConvState(TypedDict, total=False):
     disengaged: bool
     error: ErrorInfo | None
     fidelity: list[FidelityIssue]
+    persona_resamples: int
 
 
 @dataclass
@@ -50,6 +50,8 @@ class ConvContext:
     seed: int
     max_tokens: int | None = None  # per-conversation cap (persona + subject)
     appraisal: str = "deterministic"  # persona_appraisal: deterministic, llm or hybrid
+    persona_form: str = "chat"     # "script" (raw completion) or "chat"; see persona_turn.py
+    persona_resamples: int = 0     # re-samples of a persona turn that fails the fidelity check
 
 
 # ------------------------------------------------------------------ pure routing
@@ -118,39 +120,46 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
     n = sum(1 for t in turns if t.speaker == "persona") + 1  # 1-based persona turn number
     beats = [] if closing else [b for b in ctx.scenario.beats if b.at_turn == n]
     start = time.perf_counter()
+    samples: list = []
+    failed = False
     try:
         if n == 1 and _opening_fits(ctx.persona, ctx.scenario):
             text, ended = ctx.scenario.opening.strip(), False  # type: ignore[union-attr]
         else:
-            system = persona_system_prompt(
-                ctx.persona, ctx.scenario, current, beats, closing=closing,
-                replies_so_far=state.get("replies", 0),
+            spoken = await speak(
+                ctx.gateway, ctx.persona_spec, ctx.persona_form, ctx.persona, ctx.scenario,
+                current, turns, beats, seed=ctx.seed * 1000 + n, resamples=ctx.persona_resamples,
+                closing=closing, replies_so_far=state.get("replies", 0),
             )
-            comp = await ctx.gateway.complete(
-                ctx.persona_spec, persona_messages(system, turns), role="persona",
-                seed=ctx.seed * 1000 + n,
-            )
-            text, ended = clean_persona_text(comp.text, ctx.persona.name)
+            text, ended, failed, samples = spoken.text, spoken.ended, spoken.failed, spoken.samples
     except BudgetExceeded:
         raise
     except ModelCallError as e:
         return {"error": e.info}
     except Exception as e:  # noqa: BLE001 - a bug must become an error record, not lost work
         return {"error": _internal_error("persona", e)}
-    previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
-    issues = check_persona_turn(ctx.persona, text, len(turns), previous)
+    issues = [i for s in samples for i in s.issues]
     if ended and not closing and state.get("replies", 0) < ctx.scenario.min_turns:
         issues.append(FidelityIssue(kind="ended_too_early", turn=len(turns),
                                     detail=f"ended after {state.get('replies', 0)} replies"))
         ended = False
     turn = Turn(index=len(turns), speaker="persona", text=text, beats=[b.id for b in beats],
                 latency_s=time.perf_counter() - start)
-    return {
+    out = {
         "turns": turns + [turn],
         "persona_ended": ended and not closing,
         "disengaged": closing,
         "fidelity": state.get("fidelity", []) + issues,
+        "persona_resamples": state.get("persona_resamples", 0) + max(0, len(samples) - 1),
     }
+    if failed:
+        # The persona could not stay in character for this turn: the conversation is not
+        # evaluable. The failed turn is kept (shown in the report); the record is never scored.
+        kinds = sorted({i.kind for i in samples[-1].issues})
+        out["error"] = ErrorInfo(kind=PERSONA_FIDELITY, role="persona", message=(
+            f"persona turn {len(turns)} failed the fidelity check in all {len(samples)} samples "
+            f"({', '.join(kinds)})"))
+    return out
 
 
 async def subject_node(state: ConvState, config: RunnableConfig) -> dict:

@@ -115,7 +115,7 @@ class FidelityIssue(Record):
 
     kind: Literal[
         "broke_character", "spoke_as_assistant", "leaked_never_fact", "ended_too_early",
-        "empty_turn", "wrong_language", "echoed_subject",
+        "empty_turn", "wrong_language", "echoed_subject", "repeated_itself", "too_cooperative",
     ]
     turn: int
     detail: str
@@ -125,8 +125,10 @@ class Conversation(Record):
     turns: list[Turn] = []
     stop_reason: StopReason | None = None
     error: ErrorInfo | None = None
-    fidelity_issues: list[FidelityIssue] = []
+    fidelity_issues: list[FidelityIssue] = Field(
+        default=[], description="issues of every persona sample drawn, re-sampled ones included")
     attempts: int = 1
+    persona_resamples: int = Field(0, ge=0, description="persona samples drawn again after a failed fidelity check")
 
     def subject_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.speaker == "subject"]

@@ -249,6 +249,15 @@ def _counts(title: str, counts: dict) -> str:
     return f"<div><h3>{_h(title)}</h3>" + (table(["kind", "count"], rows) if rows else muted("none")) + "</div>"
 
 
+def _persona_fidelity(per_model: dict | None) -> str:
+    rows = [[_h(m), num(x["conversations"]), num(x["persona_errors"]), num(x["resampled_turns"])]
+            for m, x in sorted((per_model or {}).items())]
+    return ("<div><h3>Persona errors by persona model</h3><p>A persona turn that broke character in "
+            "every sample makes its conversation a persona error: kept and shown, never scored.</p>"
+            + (table(["persona model", "conversations", "persona errors", "re-sampled turns"], rows)
+               if rows else muted("none")) + "</div>")
+
+
 def errors(d: ReportData) -> str:
     s = d.summary
     rows = [[_h(e["model"]), rec_link(e), _h(e["where"]), _h(e["kind"]), _h(e["message"][:300])] for e in d.errors]
@@ -258,6 +267,7 @@ def errors(d: ReportData) -> str:
                    "subject's.</p>",
                    '<div class="grid-2">', _counts("Errors by kind", s.get("errors_by_kind")),
                    _counts("Fidelity issues by kind", s.get("fidelity_issues")), "</div>",
+                   _persona_fidelity(s.get("persona_fidelity")),
                    table(["model", "conversation", "where", "kind", "message"], rows) if rows else "")
 
 

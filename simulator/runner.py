@@ -1,8 +1,9 @@
 """Run a plan: conversations concurrently under bounds, judged, each written as one record.
 
 A conversation that fails (after retries at the call site) is written as an error record and
-retried on the next run; a persona fidelity error reruns the conversation a bounded number of
-times; a spent budget stops the run cleanly and the same command resumes it.
+retried on the next run; a persona turn that breaks character is re-sampled a bounded number of
+times, and a persona that still cannot stay in character makes the record a (never scored) persona
+error; a spent budget stops the run cleanly and the same command resumes it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from simulator.graph import ConvContext, build_graph, recursion_limit, stop_reas
 from simulator.llm.cache import CallCache
 from simulator.llm.call import Budget, BudgetExceeded, Gateway, missing_key, shutdown_litellm
 from simulator.llm.usage_scope import usage_scope
+from simulator.persona_turn import resolve_form
 from simulator.records import (
     Conversation, ErrorInfo, JudgeVerdict, ModelSpec, PersonaState, RunKey, RunRecord, Usage,
 )
@@ -105,26 +107,21 @@ class Progress:
             self.bar.close()
 
 
-async def converse(ctx: ConvContext, max_turns: int, graph, fidelity_retries: int) -> tuple[Conversation, list[PersonaState]]:
-    all_issues = []
-    base_seed = ctx.seed
-    for attempt in range(fidelity_retries + 1):
-        ctx.seed = base_seed + attempt * 7919  # a fresh persona sample on each fidelity retry
-        init = {
-            "turns": [], "states": [initial_state(ctx.persona, ctx.scenario)], "replies": 0,
-            "max_turns": max_turns, "fidelity": [],
-        }
-        state = await graph.ainvoke(init, config={
-            "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
-        })
-        issues = state.get("fidelity", [])
-        all_issues.extend(issues)
-        conv = Conversation(
-            turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
-            error=state.get("error"), fidelity_issues=all_issues, attempts=attempt + 1,
-        )
-        if conv.error is not None or not issues:
-            break
+async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversation, list[PersonaState]]:
+    """One conversation. A persona turn that breaks character is re-sampled inside the persona
+    node (ctx.persona_resamples); one that cannot be repaired ends it as a persona error."""
+    init = {
+        "turns": [], "states": [initial_state(ctx.persona, ctx.scenario)], "replies": 0,
+        "max_turns": max_turns, "fidelity": [], "persona_resamples": 0,
+    }
+    state = await graph.ainvoke(init, config={
+        "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
+    })
+    conv = Conversation(
+        turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
+        error=state.get("error"), fidelity_issues=state.get("fidelity", []),
+        persona_resamples=state.get("persona_resamples", 0),
+    )
     return conv, state["states"]
 
 
@@ -143,9 +140,11 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
                           persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
                           subject_system=cfg.subject_system_prompt, seed=key.seed,
                           max_tokens=cfg.run.max_tokens_per_conversation,
+                          persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
+                          persona_resamples=cfg.run.fidelity_retries,
                           appraisal=cfg.persona_appraisal)
         try:
-            conv, trajectory = await converse(ctx, max_turns, graph, cfg.run.fidelity_retries)
+            conv, trajectory = await converse(ctx, max_turns, graph)
         except BudgetExceeded:
             raise
         except Exception as e:  # noqa: BLE001 - never lose the run to one conversation's bug

@@ -13,6 +13,7 @@ from statistics import mean
 
 import orjson
 
+from simulator.fidelity import PERSONA_FIDELITY
 from simulator.records import CRITERIA, RunRecord
 from simulator.store import iter_records
 
@@ -119,11 +120,27 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "stop_reasons": dict(Counter(r.conversation.stop_reason for r in records)),
         "errors_by_kind": dict(errors),
         "fidelity_issues": dict(Counter(i.kind for r in records for i in r.conversation.fidelity_issues)),
+        "persona_fidelity": persona_fidelity(records),
         "usage_by_role": dict(usage),
         "models": models,
         "judge_agreement": judge_agreement(ok),
         "relational_flexibility": _flexibility(ok),
     }
+
+
+def persona_fidelity(records: list[RunRecord]) -> dict[str, dict]:
+    """Per persona model: conversations, persona errors (a turn that broke character in every
+    sample: not evaluable, never scored) and persona turns re-sampled after a failed check."""
+    out: dict[str, dict] = {}
+    for r in records:
+        spec = r.models.get("persona")
+        d = out.setdefault(spec.model if spec else "unknown",
+                           {"conversations": 0, "persona_errors": 0, "resampled_turns": 0})
+        d["conversations"] += 1
+        err = r.conversation.error
+        d["persona_errors"] += bool(err and err.kind == PERSONA_FIDELITY)
+        d["resampled_turns"] += r.conversation.persona_resamples
+    return dict(sorted(out.items()))
 
 
 def _flexibility(ok: list[RunRecord]) -> list[dict]:

@@ -78,8 +78,8 @@ def converse_with(fake, subject_lines, persona_responder=None, max_turns=4, fide
     fake.set("subject", fakes.subject_script(subject_lines))
     ctx = ConvContext(persona=MAYA, scenario=GRIEF, gateway=Gateway(backoff_s=0.0),
                       persona_spec=ModelSpec(model="fake/persona"), subject_spec=ModelSpec(model="fake/subject"),
-                      subject_system=None, seed=0)
-    return asyncio.run(converse(ctx, max_turns, build_graph(), fidelity_retries))
+                      subject_system=None, seed=0, persona_resamples=fidelity_retries)
+    return asyncio.run(converse(ctx, max_turns, build_graph()))
 
 
 def test_beats_come_on_cue_and_reach_the_persona_prompt(fake):
@@ -117,26 +117,40 @@ def test_cold_subject_makes_persona_disengage_and_warm_does_not(fake):
     assert len(warm_traj) == len(warm.subject_turns()) + 1  # one state per reply, plus the start
 
 
-def test_fidelity_error_reruns_the_conversation(fake):
+def test_a_broken_persona_turn_is_resampled_for_that_turn_only(fake):
+    seeds = []
+
     def persona(messages, params):
-        # First attempt: the persona slips into assistant voice; the retry (new seed) is in character.
-        if params.get("seed", 0) < 7919:
+        # Persona turn 2 (seed 2) slips into assistant voice; its re-sample (new seed) does not.
+        seeds.append(params["seed"])
+        if params["seed"] == 2:
             return "As an AI language model, how can I help you today?"
         n = sum(1 for m in messages if m["role"] == "assistant")
         return PERSONA_LINES[min(n, len(PERSONA_LINES) - 1)]
 
     conv, _ = converse_with(fake, fakes.WARM, persona_responder=persona, max_turns=3, fidelity_retries=2)
-    assert conv.attempts == 2
-    kinds = {i.kind for i in conv.fidelity_issues}
-    assert "spoke_as_assistant" in kinds
+    assert conv.error is None and conv.persona_resamples == 1
+    assert seeds == [2, 2 + 7919, 3]  # only the failing turn was drawn again; turn 3 once
+    assert {i.kind for i in conv.fidelity_issues} == {"spoke_as_assistant"}
     assert not any("As an AI" in t.text for t in conv.turns)
+    assert len(conv.subject_turns()) == 3  # the conversation went on from the repaired turn
 
 
-def test_fidelity_retries_are_bounded(fake):
-    conv, _ = converse_with(fake, fakes.WARM, persona_responder=lambda m, p: "As an AI, I'm here to help.",
-                            max_turns=2, fidelity_retries=1)
-    assert conv.attempts == 2  # one try plus one retry, then it stops retrying
-    assert conv.error is None and conv.fidelity_issues
+def test_a_persona_that_stays_broken_makes_the_conversation_a_persona_error(fake):
+    calls = []
+
+    def persona(messages, params):
+        calls.append(params["seed"])
+        return "As an AI, I'm here to help."
+
+    conv, _ = converse_with(fake, fakes.WARM, persona_responder=persona, max_turns=3, fidelity_retries=2)
+    assert len(calls) == 3  # one sample plus two re-samples, then it stops
+    assert conv.stop_reason == "error" and conv.error.kind == "persona_fidelity"
+    assert conv.error.role == "persona" and "all 3 samples" in conv.error.message
+    # the failed turn is kept, so the report can show it; nothing after it was asked of the subject
+    assert conv.turns[-1].speaker == "persona" and conv.turns[-1].text == "As an AI, I'm here to help."
+    assert len(conv.subject_turns()) == 1
+    assert conv.persona_resamples == 2
 
 
 def test_early_end_is_refused_and_flagged(fake):
