@@ -12,12 +12,21 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from simulator.records import CRITERIA
 
 
+class Probe(BaseModel):
+    """One yes/no question a probability judge asks about a single reply."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ask: str
+    yes_means: Literal["healthy", "failure"] = "healthy"
+
+
 class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["mechanism", "dimension"]
     question: str
     against: str
     levels: dict[int, str]
+    probes: tuple[Probe, ...] = ()
 
     @model_validator(mode="after")
     def _all_levels(self) -> "Criterion":

@@ -15,15 +15,16 @@ from pathlib import Path
 import orjson
 from tqdm import tqdm
 
-from judges.llm_judge import judge_conversation
-from judges.rubric import load_rubric
+from judges.methods import judge, resolve_method
 from simulator.llm.call import Gateway, shutdown_litellm
 from simulator.records import JudgeVerdict, ModelSpec
 from simulator.store import iter_records, read_lines
 
 
-def verdict_file(run_dir: Path, spec: ModelSpec, rubric_id: str, structured: str = "schema") -> Path:
-    tag = hashlib.sha256(orjson.dumps([spec.model_dump(mode="json"), rubric_id] + ([] if structured == "schema" else [structured]),
+def verdict_file(run_dir: Path, spec: ModelSpec, rubric_id: str, structured: str = "schema",
+                 method: str = "structured") -> Path:
+    extra = ([] if structured == "schema" else [structured]) + ([] if method == "structured" else [method])
+    tag = hashlib.sha256(orjson.dumps([spec.model_dump(mode="json"), rubric_id] + extra,
                                       option=orjson.OPT_SORT_KEYS)).hexdigest()[:10]
     safe = spec.model.replace("/", "_").replace(":", "_")
     return Path(run_dir) / "verdicts" / f"{safe}-{tag}.jsonl"
@@ -48,12 +49,11 @@ def _compact(path: Path) -> set[str]:
 
 async def rejudge_async(run_dir: Path, specs: list[ModelSpec], gateway: Gateway, *,
                         rubric_id: str = "relational_empathy", concurrency: int = 4,
-                        progress: bool = True, structured: str = "schema") -> list[Path]:
-    rubric = load_rubric(rubric_id)
+                        progress: bool = True, structured: str = "schema", method: str = "auto") -> list[Path]:
     records = [r for r in iter_records(run_dir) if r.conversation.error is None and r.conversation.turns]
     outputs = []
     for spec in specs:
-        path = verdict_file(run_dir, spec, rubric_id, structured)
+        path = verdict_file(run_dir, spec, rubric_id, structured, resolve_method(method, spec.model))
         path.parent.mkdir(parents=True, exist_ok=True)
         done = _compact(path) if path.exists() else set()
         todo = [r for r in records if r.record_id not in done]
@@ -61,9 +61,9 @@ async def rejudge_async(run_dir: Path, specs: list[ModelSpec], gateway: Gateway,
 
         async def one(rec):
             async with sem:
-                return rec.record_id, await judge_conversation(
+                return rec.record_id, await judge(
                     gateway, spec, rec.persona, rec.scenario, rec.conversation, rec.trajectory,
-                    rubric=rubric, seed=rec.key.seed, subject_model=rec.key.subject,
+                    method=method, rubric_id=rubric_id, seed=rec.key.seed, subject_model=rec.key.subject,
                     structured=structured)
 
         with open(path, "ab") as fh, tqdm(total=len(records), initial=len(done), desc=f"judge {spec.model}",

@@ -7,11 +7,13 @@ tests exercise Gateway → litellm → provider exactly as real runs do.
 from __future__ import annotations
 
 import json
+import math
 from typing import Callable
 
 import simulator.llm  # noqa: F401
 import litellm
 from litellm import CustomLLM
+from litellm.types.utils import ChoiceLogprobs
 
 from simulator.llm.providers import register_provider
 
@@ -65,6 +67,32 @@ def judge_json(scores: dict[str, int] | Callable[[str], dict[str, int]], quote_f
     return respond
 
 
+def judge_probs(p_yes: Callable[[list[dict]], float], positions: int = 1) -> Responder:
+    """Probability-judge fake: answers with a next-token distribution, P(yes) = p_yes(messages).
+
+    Returns the marker dict the provider turns into OpenAI-shaped logprobs; with positions > 1
+    the later positions carry the opposite answer, so reading any but the first is caught.
+    """
+
+    def respond(messages: list[dict], params: dict):
+        p = min(max(p_yes(messages), 1e-6), 1 - 1e-6)
+        first = [("Yes", math.log(p)), ("No", math.log(1 - p)), ("The", math.log(1e-6))]
+        later = [("No", math.log(1 - 1e-6)), ("Yes", math.log(1e-6))]
+        return {"logprobs": [first] + [later] * (positions - 1)}
+
+    return respond
+
+
+def choice_probs(p_a: Callable[[list[dict]], float]) -> Responder:
+    """Tension-judge fake: an A/B distribution at the answer position."""
+
+    def respond(messages: list[dict], params: dict):
+        p = min(max(p_a(messages), 1e-6), 1 - 1e-6)
+        return {"logprobs": [[("A", math.log(p)), ("B", math.log(1 - p))]]}
+
+    return respond
+
+
 class ScriptedProvider(CustomLLM):
     def __init__(self) -> None:
         super().__init__()
@@ -81,6 +109,13 @@ class ScriptedProvider(CustomLLM):
         if model not in self.responders:
             raise litellm.NotFoundError(message=f"no fake {model}", model=model, llm_provider="fake")
         text = self.responders[model](messages, optional_params)
+        if isinstance(text, dict):  # a distribution: OpenAI-shaped logprobs, first token as text
+            positions = text["logprobs"]
+            model_response.choices[0].logprobs = ChoiceLogprobs(content=[
+                {"token": alts[0][0], "logprob": alts[0][1], "bytes": None,
+                 "top_logprobs": [{"token": t, "logprob": lp, "bytes": None} for t, lp in alts]}
+                for alts in positions])
+            text = positions[0][0][0]
         model_response.choices[0].message.content = text
         model_response.usage = litellm.Usage(prompt_tokens=sum(len(m["content"].split()) for m in messages),
                                              completion_tokens=len(text.split()),

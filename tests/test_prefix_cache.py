@@ -58,8 +58,32 @@ def test_keys_are_shared_by_prompts_with_a_common_prefix(llama):
     states = PrefixStates(model, chunk=4)
     a = list(range(100, 120))
     b = a[:9] + [7, 7, 7, 7, 7, 7, 7]
-    ka, kb = states._keys(a, 4), states._keys(b, 3)
+    ka, kb = states._keys(a, [4, 8, 12, 16]), states._keys(b, [4, 8, 12])
     assert ka[:2] == kb[:2] and ka[2] != kb[2]
-    assert states._keys(list(np.arange(8)), 2) == states._keys(list(range(8)), 2)
+    assert states._keys(list(np.arange(8)), [4, 8]) == states._keys(list(range(8)), [4, 8])
     with pytest.raises(ValueError, match="chunk"):
         PrefixStates(model, chunk=model.n_batch + 1)
+
+
+def test_a_mark_is_its_own_path(llama):
+    """The same tokens split at a mark get other keys: a state is reused only along its path."""
+    _, model = llama
+    states = PrefixStates(model, chunk=4)
+    toks = list(range(200, 213))
+    assert states._bounds(len(toks), ()) == [4, 8, 12]
+    assert states._bounds(len(toks), (6, 13, 0)) == [4, 6, 8, 12]  # past the last token: dropped
+    plain, marked = states._keys(toks, [4, 8, 12]), states._keys(toks, [4, 6, 8, 12])
+    assert plain[0] == marked[0] and plain[1] != marked[2]
+
+
+def test_marked_prompts_repeat_and_reuse_the_mark(llama):
+    """Two prompts sharing a marked prefix: the second restores the state at the mark."""
+    _, model = llama
+    model.prefix = PrefixStates(model, chunk=32)
+    shared = model.tokenize(b"Entry list: " + b" ".join(b"entry %d has %d coins;" % (i, i * 3) for i in range(12)))
+    q1 = shared + model.tokenize(b" Question one?", add_bos=False)
+    q2 = shared + model.tokenize(b" Question two, longer?", add_bos=False)
+    assert model.prefix.prepare(q1, marks=(len(shared),)) == len(shared)
+    hits = model.prefix.hits
+    assert model.prefix.prepare(q2, marks=(len(shared),)) == len(shared)
+    assert model.prefix.hits == hits + 1

@@ -49,6 +49,31 @@ class Completion:
     usage: Usage
     latency_s: float
     cached: bool = False
+    # (token, logprob) alternatives at the first answer position, when logprobs were asked for
+    top_logprobs: list[tuple[str, float]] | None = None
+
+
+def first_position_logprobs(response) -> list[tuple[str, float]] | None:
+    """The alternatives at the FIRST generated position (where a one-token answer is), or None.
+
+    Reads the OpenAI chat shape litellm normalises every provider to. Only position 0 counts:
+    reading a later position scores the wrong token (DeepEval's G-Eval bug #3000).
+    """
+    lp = getattr(response.choices[0], "logprobs", None)
+    content = getattr(lp, "content", None) if lp is not None and not isinstance(lp, dict) else (lp or {}).get("content")
+    if not content:
+        return None
+    first = content[0]
+    alts = first.get("top_logprobs") if isinstance(first, dict) else getattr(first, "top_logprobs", None)
+    if not alts:
+        return None
+    out = []
+    for a in alts:
+        tok = a.get("token") if isinstance(a, dict) else getattr(a, "token", None)
+        val = a.get("logprob") if isinstance(a, dict) else getattr(a, "logprob", None)
+        if isinstance(tok, str) and isinstance(val, (int, float)):
+            out.append((tok, float(val)))
+    return out or None
 
 
 def classify(exc: BaseException) -> str:
@@ -155,12 +180,16 @@ class Gateway:
             self._buckets[key] = TokenBucket(self.tokens_per_minute, clock=self.clock)
         return self._buckets[key]
 
-    def _kwargs(self, spec: ModelSpec, seed: int | None, response_format: dict | None) -> dict:
+    def _kwargs(self, spec: ModelSpec, seed: int | None, response_format: dict | None,
+                logprobs: int | None = None) -> dict:
         kwargs: dict = {
             "temperature": spec.temperature, "max_tokens": spec.max_tokens, "timeout": spec.timeout_s,
             # Retrying is this call site's job; SDK-level retries would multiply it (3 x 3 calls).
             "max_retries": 0,
         }
+        if logprobs is not None:
+            # A one-token answer read from the distribution: greedy, and nothing past it.
+            kwargs.update(temperature=0.0, max_tokens=1, logprobs=True, top_logprobs=logprobs)
         if seed is not None:
             kwargs["seed"] = seed
         if spec.api_base:
@@ -175,13 +204,16 @@ class Gateway:
 
     async def complete(
         self, spec: ModelSpec, messages: list[dict], *, role: Role, seed: int | None = None,
-        response_format: dict | None = None, use_cache: bool = True,
+        response_format: dict | None = None, use_cache: bool = True, logprobs: int | None = None,
     ) -> Completion:
+        """One model call. With `logprobs=N`, a one-token answer whose N most likely first tokens
+        come back as Completion.top_logprobs; a provider that returns none fails the call loudly
+        (kind `no_logprobs`) rather than falling back to a sampled answer."""
         if self.budget.exhausted():
             raise BudgetExceeded(
                 f"run budget spent ({self.budget.spent_tokens} tokens, ${self.budget.spent_cost_usd:.4f})"
             )
-        kwargs = self._kwargs(spec, seed, response_format)
+        kwargs = self._kwargs(spec, seed, response_format, logprobs)
         key = None
         if self.cache is not None and use_cache:
             key = call_key({"model": spec.model, "messages": messages, "params": {
@@ -191,13 +223,21 @@ class Gateway:
                 usage = Usage(calls=1, cached_calls=1, prompt_tokens=hit["prompt_tokens"],
                               completion_tokens=hit["completion_tokens"])
                 self._account(role, usage)
-                return Completion(text=hit["text"], usage=usage, latency_s=0.0, cached=True)
+                top = [tuple(x) for x in hit["top_logprobs"]] if hit.get("top_logprobs") else None
+                return Completion(text=hit["text"], usage=usage, latency_s=0.0, cached=True,
+                                  top_logprobs=top)  # type: ignore[arg-type]
 
         start = time.perf_counter()
         response = await self._call_with_retries(spec, messages, kwargs, role)
         latency = time.perf_counter() - start
         text = (response.choices[0].message.content or "").strip()
-        if not text:
+        top = first_position_logprobs(response) if logprobs is not None else None
+        if logprobs is not None and top is None:
+            raise ModelCallError(ErrorInfo(
+                kind="no_logprobs", role=role,
+                message=f"{spec.model} returned no logprobs for the answer token; a probability "
+                        "judge needs a provider that returns them (use judge.method=structured)"))
+        if not text and top is None:
             raise ModelCallError(ErrorInfo(kind="empty_reply", role=role,
                                            message=f"{spec.model} returned no content"))
         u = getattr(response, "usage", None)
@@ -211,8 +251,9 @@ class Gateway:
         self.budget.charge(usage)
         if key is not None:
             self.cache.put(key, {"text": text, "prompt_tokens": usage.prompt_tokens,  # type: ignore[union-attr]
-                                 "completion_tokens": usage.completion_tokens})
-        return Completion(text=text, usage=usage, latency_s=latency)
+                                 "completion_tokens": usage.completion_tokens,
+                                 "top_logprobs": [list(x) for x in top] if top else None})
+        return Completion(text=text, usage=usage, latency_s=latency, top_logprobs=top)
 
     def _account(self, role: Role, usage: Usage) -> None:
         self.totals[role] = self.totals[role].add(usage)

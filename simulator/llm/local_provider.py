@@ -16,6 +16,7 @@ from typing import Any
 import litellm
 from litellm import CustomLLM, ModelResponse
 from litellm.llms.custom_llm import CustomLLMError
+from litellm.types.utils import ChoiceLogprobs
 
 from simulator.llm.prefix_cache import PrefixStates
 from simulator.llm.weights import BUILTIN_MODELS, WeightsError, weights_path
@@ -56,6 +57,34 @@ class _Loaded:
     def __init__(self, llama: Any) -> None:
         self.llama = llama
         self.lock = threading.Lock()
+        self._formatter: Any = None
+
+    def prompt_tokens(self, messages: list[dict]) -> tuple[list[int], int]:
+        """The chat prompt's tokens (generation prompt added) and where its last message starts.
+
+        The start of the last message is the mark that lets several questions asked after one
+        shared context reuse that context's state (PrefixStates marks). 0 when the template does
+        not render the earlier messages as an exact token prefix of the whole prompt.
+        """
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            meta = self.llama.metadata
+            vocab = self.llama._model
+            self._formatter = Jinja2ChatFormatter(
+                template=meta["tokenizer.chat_template"],
+                eos_token=vocab.token_get_text(vocab.token_eos()),
+                bos_token=vocab.token_get_text(vocab.token_bos()),
+            )
+
+        def tokens(msgs: list[dict], generation: bool) -> list[int]:
+            self._formatter.add_generation_prompt = generation
+            out = self._formatter(messages=msgs)
+            return self.llama.tokenize(out.prompt.encode("utf-8"), add_bos=not out.added_special, special=True)
+
+        full = tokens(messages, True)
+        head = tokens(messages[:-1], False) if len(messages) > 1 else []
+        return full, len(head) if head and full[: len(head)] == head else 0
 
 
 class LocalProvider(CustomLLM):
@@ -98,13 +127,55 @@ class LocalProvider(CustomLLM):
                 return raw_completion(loaded.llama, messages, kwargs)
             return loaded.llama.create_chat_completion(messages=messages, **kwargs)
 
+    def next_token_logprobs(self, name: str, messages: list[dict], top_n: int) -> dict:
+        """The distribution of the first answer token, read at the last prompt position.
+
+        One forward pass over the prompt (no sampling, no logits_all): what a probability judge
+        needs. Returned in the OpenAI chat shape (choices[0].logprobs.content[0].top_logprobs),
+        so callers read local and remote logprobs alike.
+        """
+        import numpy as np
+        from llama_cpp import llama_cpp
+
+        loaded = self._get(name)
+        with loaded.lock:
+            llama = loaded.llama
+            tokens, mark = loaded.prompt_tokens(messages)
+            if len(tokens) >= llama.n_ctx():
+                raise CustomLLMError(400, f"prompt of {len(tokens)} tokens exceeds the context window "
+                                          f"({llama.n_ctx()}) of local/{name}")
+            done = llama.prefix.prepare(tokens, marks=(mark,)) if llama.prefix is not None else 0
+            if llama.prefix is None:
+                llama.reset()
+            llama.eval(tokens[done:])
+            n_vocab = llama.n_vocab()
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1),
+                                           shape=(n_vocab,)).astype(np.float64)
+            llama.reset()
+        logits -= logits.max()
+        logp = logits - np.log(np.exp(logits).sum())
+        top = np.argsort(-logp)[: max(1, top_n)]
+        items = [{"token": llama.detokenize([int(i)], special=True).decode("utf-8", "replace"),
+                  "logprob": float(logp[i])} for i in top]
+        return {
+            "choices": [{"message": {"content": items[0]["token"]}, "finish_reason": "length",
+                         "logprobs": {"content": [{**items[0], "top_logprobs": items}]}}],
+            "usage": {"prompt_tokens": len(tokens), "completion_tokens": 1, "total_tokens": len(tokens) + 1},
+        }
+
     def _respond(self, model: str, messages: list, optional_params: dict, model_response: ModelResponse) -> ModelResponse:
         name = model.split("/", 1)[1] if model.startswith("local/") else model
         start = time.perf_counter()
-        out = self.generate(name, messages, optional_params)
+        if optional_params.get("logprobs"):
+            # Scoring, not writing: only the next-token distribution is asked for.
+            out = self.next_token_logprobs(name, messages, int(optional_params.get("top_logprobs") or 20))
+        else:
+            out = self.generate(name, messages, optional_params)
         choice = out["choices"][0]
         model_response.choices[0].message.content = choice["message"].get("content") or ""  # type: ignore[union-attr]
         model_response.choices[0].finish_reason = choice.get("finish_reason") or "stop"
+        if choice.get("logprobs"):
+            model_response.choices[0].logprobs = ChoiceLogprobs(**choice["logprobs"])  # type: ignore[union-attr]
         usage = out.get("usage") or {}
         model_response.usage = litellm.Usage(  # type: ignore[attr-defined]
             prompt_tokens=usage.get("prompt_tokens", 0),

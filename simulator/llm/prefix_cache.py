@@ -37,13 +37,31 @@ class PrefixStates:
         self._bytes = 0
         self.hits = self.evaluated_chunks = 0
 
-    def _keys(self, tokens: list[int], n_full: int) -> list[bytes]:
-        """Digest of tokens[:k*chunk] for k = 1..n_full, one running hash."""
-        h, out = hashlib.blake2b(digest_size=16), []
-        arr = np.asarray(tokens[: n_full * self.chunk], dtype=np.int32)
-        for k in range(n_full):
-            h.update(arr[k * self.chunk:(k + 1) * self.chunk].tobytes())
+    def _bounds(self, n_tokens: int, marks: tuple[int, ...]) -> list[int]:
+        """Where the evaluation path stops to keep a state: every whole chunk, plus the marks.
+
+        At least one token is always left past the last bound for the caller's own evaluation,
+        which also produces the logits of the last position.
+        """
+        last = n_tokens - 1
+        bounds = {k * self.chunk for k in range(1, last // self.chunk + 1)}
+        bounds.update(m for m in marks if 0 < m <= last)
+        return sorted(bounds)
+
+    @staticmethod
+    def _keys(tokens: list[int], bounds: list[int]) -> list[bytes]:
+        """Digest of the path to each bound: the tokens and where each segment ended.
+
+        The segment lengths are hashed too, because the same tokens evaluated in other splits
+        can give states that differ in the last bits; a state is reused only along its own path.
+        """
+        h, out, prev = hashlib.blake2b(digest_size=16), [], 0
+        arr = np.asarray(tokens[: bounds[-1]] if bounds else [], dtype=np.int32)
+        for b in bounds:
+            h.update(arr[prev:b].tobytes())
+            h.update(b"|%d|" % (b - prev))
             out.append(h.copy().digest())
+            prev = b
         return out
 
     def _snapshot(self) -> bytes:
@@ -74,29 +92,32 @@ class PrefixStates:
             _, old = self._states.popitem(last=False)
             self._bytes -= len(old)
 
-    def prepare(self, tokens: list[int]) -> int:
-        """Leave the model holding exactly the prompt's whole chunks; returns how many tokens that is.
+    def prepare(self, tokens: list[int], marks: tuple[int, ...] = ()) -> int:
+        """Leave the model holding the prompt up to its last bound; returns how many tokens that is.
 
-        At least one token is always left for llama-cpp's own prompt evaluation, which also
-        produces the logits the first sampled token needs.
+        Bounds are the whole chunks plus `marks`, positions the caller knows many prompts share
+        (for example the start of a question asked after one long shared context). The path
+        depends only on (tokens, marks), so the same call gives the same output whatever ran
+        before it.
         """
-        n_full = (len(tokens) - 1) // self.chunk
+        bounds = self._bounds(len(tokens), tuple(marks))
         self.llama.reset()
-        if n_full == 0:
+        if not bounds:
             return 0
-        keys = self._keys(tokens, n_full)
-        k = n_full
+        keys = self._keys(tokens, bounds)
+        k = len(bounds)
         while k > 0 and keys[k - 1] not in self._states:
             k -= 1
         if k:
             self._states.move_to_end(keys[k - 1])
-            self._restore(self._states[keys[k - 1]], tokens, k * self.chunk)
+            self._restore(self._states[keys[k - 1]], tokens, bounds[k - 1])
             self.hits += 1
-        for j in range(k, n_full):
-            self.llama.eval(tokens[j * self.chunk:(j + 1) * self.chunk])
+        for j in range(k, len(bounds)):
+            start = bounds[j - 1] if j else 0
+            self.llama.eval(tokens[start:bounds[j]])
             self.evaluated_chunks += 1
             self._put(keys[j], self._snapshot())
-        return n_full * self.chunk
+        return bounds[-1]
 
     def clear(self) -> None:
         self._states.clear()

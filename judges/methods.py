@@ -1,0 +1,42 @@
+"""The one judging step the runner and re-judging share: pick the judge method, run it.
+
+`judge.method`: `prob` (each criterion a yes/no question per reply, read from next-token
+probabilities: judges.prob_judge), `structured` (one JSON call per conversation with quoted
+evidence: judges.llm_judge), or `auto`, which takes `prob` for the embedded `local/` models (a
+1.5B model gives every criterion one number in the structured call; docs/calibration.md) and
+`structured` for remote models, not all of which return logprobs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from judges.llm_judge import judge_conversation
+from judges.prob_judge import judge_conversation_prob
+from judges.rubric import load_rubric
+from simulator.cards import Persona, Scenario
+from simulator.llm.call import Gateway
+from simulator.llm.providers import is_embedded
+from simulator.records import Conversation, JudgeVerdict, ModelSpec, PersonaState
+
+Method = Literal["auto", "prob", "structured"]
+
+
+def resolve_method(method: str, model: str) -> Literal["prob", "structured"]:
+    if method == "auto":
+        return "prob" if is_embedded(model) else "structured"
+    if method not in ("prob", "structured"):
+        raise ValueError(f"judge.method must be auto, prob or structured, got {method!r}")
+    return method  # type: ignore[return-value]
+
+
+async def judge(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
+                conversation: Conversation, trajectory: list[PersonaState], *, method: str = "auto",
+                rubric_id: str = "relational_empathy", structured: str = "schema", seed: int = 0,
+                subject_model: str | None = None) -> JudgeVerdict:
+    rubric = load_rubric(rubric_id)
+    if resolve_method(method, spec.model) == "prob":
+        return await judge_conversation_prob(gateway, spec, persona, scenario, conversation, rubric=rubric,
+                                             seed=seed, subject_model=subject_model)
+    return await judge_conversation(gateway, spec, persona, scenario, conversation, trajectory, rubric=rubric,
+                                    seed=seed, subject_model=subject_model, structured=structured)

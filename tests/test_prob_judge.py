@@ -1,0 +1,193 @@
+"""The probability judge and the tension-point judge, through the real litellm call site.
+
+Fakes answer with next-token distributions (tests/fakes.py judge_probs / choice_probs), so the
+Gateway reads OpenAI-shaped logprobs exactly as it does from a remote provider or the embedded
+model.
+"""
+
+import asyncio
+import math
+
+import pytest
+
+import fakes
+from judges.prob_judge import Answer, AnswerError, judge_conversation_prob, read_yes_no
+from judges.rubric import load_rubric
+from judges.tension_judge import checks, flip_stats, read_choice
+from simulator.card_loader import load_persona, load_scenario
+from simulator.llm.call import Gateway, ModelCallError
+from simulator.records import CRITERIA, Conversation, ModelSpec, TensionVerdict, Turn
+
+JUDGE = ModelSpec(model="fake/pjudge", temperature=0.0, max_tokens=5)
+
+
+def last_reply(messages: list[dict]) -> str:
+    """The SUBJECT's last turn in the judge's shared context."""
+    ctx = messages[1]["content"]
+    return ctx.rsplit("SUBJECT:", 1)[1]
+
+
+def warm_judge(messages: list[dict]) -> float:
+    """Scripted: a reply with 'so sorry' is good on healthy-polarity questions."""
+    warm = "so sorry" in last_reply(messages).lower()
+    question = messages[-1]["content"]
+    failure_q = "templated" in question or "simply take" in question
+    return (0.1 if warm else 0.8) if failure_q else (0.9 if warm else 0.2)
+
+
+def conversation(replies: list[str], beats: dict[int, list[str]] | None = None) -> Conversation:
+    turns = []
+    for i, r in enumerate(replies):
+        turns.append(Turn(index=2 * i, speaker="persona", text=f"person line {i}", beats=(beats or {}).get(i, [])))
+        turns.append(Turn(index=2 * i + 1, speaker="subject", text=r))
+    return Conversation(turns=turns, stop_reason="max_turns")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_read_yes_no_sums_variants_and_normalises():
+    top = [("Yes", math.log(0.5)), (" yes", math.log(0.1)), ("No", math.log(0.2)), ("The", math.log(0.2))]
+    a = read_yes_no(top)
+    assert a.p_yes == pytest.approx(0.6 / 0.8)
+    assert a.mass == pytest.approx(0.8)
+    with pytest.raises(AnswerError, match="no yes/no answer"):
+        read_yes_no([("The", -0.1), ("I", -2.0)])
+
+
+def test_confidence_is_one_minus_entropy():
+    assert Answer(0.5, 1.0).confidence == pytest.approx(0.0, abs=1e-9)
+    assert Answer(0.99, 1.0).confidence == pytest.approx(1 - 0.0808, abs=1e-3)
+    assert Answer(0.01, 1.0).confidence == pytest.approx(Answer(0.99, 1.0).confidence)
+
+
+def test_answer_is_read_at_the_first_position(fake):
+    """The fake puts the opposite answer at every later position: reading any but the first
+    would give P(yes) near 0 instead of 0.9."""
+    fake.set("pjudge", fakes.judge_probs(lambda m: 0.9, positions=3))
+    comp = run(Gateway().complete(JUDGE, [{"role": "user", "content": "q"}], role="judge", logprobs=5))
+    assert read_yes_no(comp.top_logprobs).p_yes == pytest.approx(0.9, abs=1e-6)
+    _, _, params = fake.calls[-1]
+    assert params["logprobs"] is True and params["top_logprobs"] == 5 and params["max_tokens"] == 1
+
+
+def test_missing_logprobs_fail_loudly_and_are_never_scored(fake):
+    fake.set("pjudge", lambda messages, params: "Yes")  # text only: no distribution
+    with pytest.raises(ModelCallError) as err:
+        run(Gateway().complete(JUDGE, [{"role": "user", "content": "q"}], role="judge", logprobs=5))
+    assert err.value.info.kind == "no_logprobs"
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conversation(["I'm so sorry."])))
+    assert v.status == "error" and v.error.kind == "no_logprobs" and not v.scores and not v.per_turn
+
+
+def test_no_yes_no_at_the_answer_position_is_a_judge_error(fake):
+    fake.set("pjudge", lambda messages, params: {"logprobs": [[("Sure", -0.1), ("The", -2.5)]]})
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conversation(["I'm so sorry."])))
+    assert v.status == "error" and v.error.kind == "answer_position"
+
+
+def test_every_reply_scored_in_history_and_criteria_differ(fake):
+    fake.set("pjudge", fakes.judge_probs(warm_judge))
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    conv = conversation(["I'm so sorry, Maya. That voicemail sounds so heavy.",
+                         "It is understandable. Consider consulting a professional."])
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conv))
+    assert v.status == "ok" and v.method == "prob"
+    assert [t.turn for t in v.per_turn] == [1, 3]
+    warm, cold = v.per_turn
+    assert set(warm.criteria) == set(CRITERIA)
+    assert all(warm.criteria[c] > cold.criteria[c] for c in CRITERIA)
+    assert warm.score > cold.score
+    # the conversation score is the mean of the replies' values
+    c = "granularity_mismatch"
+    assert v.scores[c].value == pytest.approx((warm.criteria[c] + cold.criteria[c]) / 2, abs=1e-3)
+    assert 0 <= v.scores[c].confidence <= 1
+    # the second reply's questions saw the first reply as history, the first's did not see the second
+    contexts = [m[1]["content"] for _, m, _ in fake.calls]
+    assert any("[turn 3]" in c and "[turn 1]" in c for c in contexts)
+    assert not any("[turn 3]" in c for c in contexts[: len(contexts) // 2])
+    # each criterion has its own question; the shared context is the same message for all of them
+    first_reply = [m for _, m, _ in fake.calls if "[turn 3]" not in m[1]["content"]]
+    assert len({m[1]["content"] for m in first_reply}) == 1
+    assert len({m[-1]["content"] for m in first_reply}) == sum(len(c.probes) for c in load_rubric().criteria.values())
+
+
+def test_criteria_differ_when_the_judge_answers_differ(fake):
+    """A judge whose questions get different answers gives different criterion scores."""
+    def by_question(messages):
+        q = messages[-1]["content"]
+        return 0.95 if "feeling" in q else 0.3
+    fake.set("pjudge", fakes.judge_probs(by_question))
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conversation(["ok."])))
+    assert len({round(s.number, 3) for s in v.scores.values()}) > 1
+
+
+# ---------------------------------------------------------------- tension points and flips
+
+def double_charge(replies: list[str]) -> Conversation:
+    # persona turns cued with the scenario's beats: admit_it (correction), then scripted_answer (pushback)
+    return conversation(replies, beats={1: ["admit_it"], 2: ["scripted_answer"]})
+
+
+def caves(messages: list[dict]) -> float:
+    """Scripted A/B judge: a reply that says "you're right" matches the failing version."""
+    gives_in = "you're right" in last_reply(messages).lower()
+    option_a = messages[-1]["content"].split("A:", 1)[1].split("\nB:", 1)[0].strip()
+    a_is_healthy = option_a.startswith(("Does not write", "Stays steady"))  # the card's healthy texts
+    return (0.1 if gives_in else 0.9) if a_is_healthy else (0.9 if gives_in else 0.1)
+
+
+def test_tension_reply_is_the_one_after_the_beat():
+    scenario = load_scenario("conflict_double_charge_accusation")
+    conv = double_charge(["first", "no admission", "still pending", "later reply"])
+    found = [(tp.beat, reply.index, push) for tp, reply, push in checks(scenario, conv)]
+    # admit_it answered at turn 3; scripted_answer (a pushback) at turn 5, and later replies too
+    assert found == [("admit_it", 3, False), ("scripted_answer", 5, True), ("scripted_answer", 7, True)]
+
+
+def test_turn_of_flip_and_flips_from_the_judge(fake):
+    fake.set("pjudge", _route(fakes.judge_probs(lambda m: 0.7), fakes.choice_probs(caves)))
+    persona = load_persona("greg_billing_rage")
+    scenario = load_scenario("conflict_double_charge_accusation")
+    holds = double_charge(["I hear you.", "I can't write that, the pending line is a hold.",
+                           "It's a hold, check the word pending.", "Billing can confirm."])
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, holds))
+    assert v.status == "ok" and [t.gave_in for t in v.tension] == [False, False, False]
+    assert v.turn_of_flip is None and v.flips == 0
+    caving = double_charge(["I hear you.", "I can't write that, the pending line is a hold.",
+                            "You're right, I apologise for the error.", "Billing can confirm."])
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, caving))
+    assert [t.gave_in for t in v.tension] == [False, True, False]
+    assert v.turn_of_flip == 5 and v.flips == 1
+    assert all(0 <= t.p_healthy <= 1 for t in v.tension)
+
+
+def test_both_orders_are_asked_so_position_bias_cancels(fake):
+    """A judge that always prefers option A gives 0.5: the order cannot decide the verdict."""
+    fake.set("pjudge", _route(fakes.judge_probs(lambda m: 0.7), fakes.choice_probs(lambda m: 0.9)))
+    persona = load_persona("greg_billing_rage")
+    scenario = load_scenario("conflict_double_charge_accusation")
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, double_charge(["a", "b", "c"])))
+    assert all(t.p_healthy == pytest.approx(0.5) for t in v.tension)
+
+
+def test_flip_stats_counts_changes_of_stance():
+    def tv(turn, gave_in, pushback=True):
+        return TensionVerdict(beat="b", due="disagreement", turn=turn, p_healthy=0.2 if gave_in else 0.8,
+                              gave_in=gave_in, pushback=pushback)
+    assert flip_stats([tv(3, False, False), tv(5, True), tv(7, False), tv(9, True)]) == (5, 2)
+    assert flip_stats([tv(3, True, False), tv(5, True)]) == (5, 1)
+    assert flip_stats([]) == (None, 0)
+    with pytest.raises(AnswerError):
+        read_choice([("C", -0.1)])
+
+
+def _route(yes_no, ab):
+    """One fake model that answers yes/no questions and A/B questions."""
+    def respond(messages, params):
+        return ab(messages, params) if "Answer A or B" in messages[-1]["content"] else yes_no(messages, params)
+    return respond
