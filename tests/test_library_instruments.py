@@ -150,3 +150,15 @@ def test_hand_written_metrics_equal_scikit_learn():
         pos, neg = rng.integers(0, 5, 15).astype(float), rng.integers(0, 5, 25).astype(float)
         y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
         assert auc(pos, neg) == pytest.approx(roc_auc_score(y, np.r_[pos, neg]), abs=1e-12)
+
+
+def test_embedding_disk_cache_round_trip(tmp_path, monkeypatch):
+    path = tmp_path / "embeddings.npz"
+    v = embeddings.embed([PROMPT])[0]
+    assert embeddings.save_disk_cache(path) >= 1
+    monkeypatch.setattr(embeddings, "_cache", type(embeddings._cache)())
+    monkeypatch.setattr(embeddings, "_disk", {})
+    assert embeddings.load_disk_cache(path) >= 1
+    monkeypatch.setattr(embeddings, "_encode", lambda texts: pytest.fail("re-embedded a cached text"))
+    assert np.array_equal(embeddings.embed([PROMPT])[0], v)
+    assert embeddings.load_disk_cache(tmp_path / "missing.npz") == 0

@@ -81,7 +81,6 @@ def _instrument_scores(name: str, items: list) -> dict[str, np.ndarray]:
             else np.asarray(v, float).reshape(-1, width) for k, v in flat.items()}
 
 
-def _labels(name: str, items: list) -> np.ndarray | None:
 def _learned_cv(name: str, items: list) -> dict[str, np.ndarray]:
     """In-set cross-validated scores of the learned heads (judges/learned/crossval.py)."""
     from judges.learned.crossval import oof_scores
@@ -90,6 +89,17 @@ def _learned_cv(name: str, items: list) -> dict[str, np.ndarray]:
 
 
     if name.startswith("epitome/"):
+def _embedding_cache(settings: Settings, save: bool) -> None:
+    """Sentence embeddings kept beside the call cache (embeddings.npz), so a rerun skips them."""
+    if settings.cache_path is None:
+        return
+    from judges.instruments import embeddings
+
+    path = Path(settings.cache_path).parent / "embeddings.npz"
+    (embeddings.save_disk_cache if save else embeddings.load_disk_cache)(path)
+
+
+def _labels(name: str, items: list) -> np.ndarray | None:
         return np.asarray([it.level for it in items], int)
     if name == "welivita_pu":
         return np.asarray([[it.ratings[k] for k in ds.WP_KINDS] for it in items], int)
@@ -199,8 +209,10 @@ def calibrate(settings: Settings, command: str = "") -> dict:
             scores = {**_instrument_scores(name, sub), **_judge_scores(name, sub, verdicts)}
             entry["judge_sample"] = _section(name, sub, scores, settings, "judge_sample")
         result["datasets"][name] = entry
+    _embedding_cache(settings, save=False)
     if settings.metamorphic:
         from judges.calibration.metamorphic import run_metamorphic
 
         result["metamorphic"] = run_metamorphic(data.pair, data.epitome, settings.seed, settings.resamples)
     return result
+    _embedding_cache(settings, save=True)

@@ -9,7 +9,8 @@ the package's pinned dependencies. Pooling is the model card's: mean over the at
 then L2 normalisation; texts are cut at 256 word pieces (the model's max_seq_length).
 
 The model is loaded once per process (about 0.3 s) and vectors are cached per text, so a run
-pays ~10-15 ms per new reply. `warm(texts)` embeds many texts in length-sorted batches.
+pays ~10-15 ms per new reply. `warm(texts)` embeds many texts in length-sorted batches;
+load_disk_cache / save_disk_cache keep vectors between runs (the calibration uses them).
 """
 
 from __future__ import annotations
@@ -93,7 +94,14 @@ def _encode(texts: Sequence[str]) -> np.ndarray:
 def warm(texts: Iterable[str]) -> None:
     """Embed every text not yet cached, in length-sorted batches."""
     with _lock:
-        todo = sorted({t for t in texts if t not in _cache}, key=len)
+        todo = []
+        for t in {t for t in texts if t not in _cache}:
+            hit = _disk.get(_key(t)) if _disk else None
+            if hit is not None:
+                _cache[t] = hit
+            else:
+                todo.append(t)
+        todo.sort(key=len)
     for i in range(0, len(todo), BATCH):
         chunk = todo[i : i + BATCH]
         vecs = _encode(chunk)
@@ -145,3 +153,47 @@ def embed_specificity_many(replies: Sequence[str]) -> np.ndarray:
 
 def embed_specificity(reply: str) -> float:
     return float(embed_specificity_many([reply])[0])
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def load_disk_cache(path) -> int:
+    """Add the vectors saved at `path` (save_disk_cache) to the in-process cache; returns how many.
+    A file made by another model (MODEL_SHA256) or unreadable is ignored."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["model"]) != MODEL_SHA256:
+                return 0
+            keys, vecs = z["keys"], z["vectors"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    _disk.update(zip(keys.tolist(), vecs))
+    return len(keys)
+
+
+def save_disk_cache(path) -> int:
+    """Write every vector of this process (and those loaded) to `path`, keyed by text hash."""
+    from pathlib import Path
+
+    with _lock:
+        merged = dict(_disk)
+        merged.update((_key(t), v) for t, v in _cache.items())
+    if not merged:
+        return 0
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, model=np.array(MODEL_SHA256), keys=np.array(list(merged)),
+             vectors=np.stack(list(merged.values())).astype(np.float32))
+    tmp.replace(path)
+    return len(merged)
+
+
+_disk: dict[str, np.ndarray] = {}
