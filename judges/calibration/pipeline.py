@@ -88,7 +88,6 @@ def _learned_cv(name: str, items: list) -> dict[str, np.ndarray]:
     return oof_scores(name, items)
 
 
-    if name.startswith("epitome/"):
 def _embedding_cache(settings: Settings, save: bool) -> None:
     """Sentence embeddings kept beside the call cache (embeddings.npz), so a rerun skips them."""
     if settings.cache_path is None:
@@ -100,6 +99,7 @@ def _embedding_cache(settings: Settings, save: bool) -> None:
 
 
 def _labels(name: str, items: list) -> np.ndarray | None:
+    if name.startswith("epitome/"):
         return np.asarray([it.level for it in items], int)
     if name == "welivita_pu":
         return np.asarray([[it.ratings[k] for k in ds.WP_KINDS] for it in items], int)
@@ -187,6 +187,7 @@ def _section(name: str, items: list, scores: dict[str, np.ndarray], settings: Se
 def calibrate(settings: Settings, command: str = "") -> dict:
     """The whole calibration; returns the calibration.json content."""
     data = load(settings)
+    _embedding_cache(settings, save=False)
     sets: dict[str, list] = {f"epitome/{m}": items for m, items in data.epitome.items()}
     sets["pair"] = data.pair
     sets["welivita_pu"] = data.wp
@@ -209,10 +210,9 @@ def calibrate(settings: Settings, command: str = "") -> dict:
             scores = {**_instrument_scores(name, sub), **_judge_scores(name, sub, verdicts)}
             entry["judge_sample"] = _section(name, sub, scores, settings, "judge_sample")
         result["datasets"][name] = entry
-    _embedding_cache(settings, save=False)
     if settings.metamorphic:
         from judges.calibration.metamorphic import run_metamorphic
 
         result["metamorphic"] = run_metamorphic(data.pair, data.epitome, settings.seed, settings.resamples)
-    return result
     _embedding_cache(settings, save=True)
+    return result
