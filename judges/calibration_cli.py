@@ -1,4 +1,4 @@
-"""check instruments and judges against human labels (EPITOME, PAIR, Welivita & Pu)
+"""check instruments and judges against human labels (EPITOME, PAIR, Welivita & Pu; ESConv with --persona)
 
 `empathy-sim calibrate [--data DIR] [--limit N] [--judge-model M ...] [--out DIR] [--seed S]`
 reads the human-labelled data at run time (default ../shared/data relative to the CWD or the
@@ -33,6 +33,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the call cache")
     p.add_argument("--no-metamorphic", action="store_true", help="skip the failure-injection checks")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table on stdout")
+    p.add_argument("--persona", action="store_true",
+                   help="instead: replay ESConv / FailedESConv supporter turns to the persona's appraisal "
+                        "(docs/calibration.md, 'Persona appraisal against real seekers')")
+    p.add_argument("--persona-model", default=None, metavar="MODEL",
+                   help="with --persona: also run the llm and hybrid appraisal modes on this model")
+    p.add_argument("--persona-failed", type=int, default=98,
+                   help="with --persona-model: failed conversations in the sample (as many successful; default 98)")
+    p.add_argument("--persona-k", type=int, default=3,
+                   help="with --persona-model: replies replayed per sampled conversation (default 3)")
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -56,6 +65,47 @@ def _command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def _persona_command(args: argparse.Namespace) -> str:
+    parts = ["empathy-sim", "calibrate", "--persona"]
+    if args.data is not None:
+        parts += ["--data", args.data]
+    if args.persona_model:
+        parts += ["--persona-model", args.persona_model, "--persona-failed", str(args.persona_failed),
+                  "--persona-k", str(args.persona_k)]
+    if args.out != DEFAULT_OUT:
+        parts += ["--out", args.out]
+    if args.seed:
+        parts += ["--seed", str(args.seed)]
+    if args.bootstrap != 1000:
+        parts += ["--bootstrap", str(args.bootstrap)]
+    if args.limit is not None:
+        parts += ["--limit", str(args.limit)]
+    return shlex.join(parts)
+
+
+def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
+    from judges.calibration.esconv import EsconvError
+    from judges.calibration.persona import PersonaSettings, run_persona as run_section, write
+    from simulator.cli import fail
+
+    for name, value in (("--persona-failed", args.persona_failed), ("--persona-k", args.persona_k)):
+        if value < 1:
+            fail(f"{name} must be positive, got {value}")
+    out = Path(args.out)
+    cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
+    st = PersonaSettings(data_dir=data_dir, model=args.persona_model, failed=args.persona_failed, k=args.persona_k,
+                         seed=args.seed, resamples=args.bootstrap, cache_path=cache, progress=not args.quiet,
+                         limit=args.limit)
+    try:
+        res = run_section(st, command=_persona_command(args))
+    except EsconvError as e:
+        fail(str(e))
+    js, md = write(res, out)
+    if not args.quiet:
+        print(md.read_text("utf-8"))
+    print(f"persona calibration → {js}\npersona calibration → {md}")
+
+
 def run(args: argparse.Namespace) -> None:
     from judges.calibration import report
     from judges.calibration.datasets import DatasetError, resolve_data_dir
@@ -68,6 +118,8 @@ def run(args: argparse.Namespace) -> None:
     for name, value in (("--limit", args.limit), ("--judge-limit", args.judge_limit), ("--bootstrap", args.bootstrap)):
         if value is not None and value < (0 if name == "--bootstrap" else 1):
             fail(f"{name} must be positive, got {value}")
+    if args.persona:
+        return run_persona(args, data_dir)
     if args.judge_model:
         from simulator.llm.call import missing_key
         from simulator.records import ModelSpec

@@ -153,7 +153,7 @@ def appraise(reply: str, ctx: AppraisalContext, state: PersonaState) -> Appraisa
     notes = []
     c = p.culture
     jarring = [ph for ph in (*c.hears_as_too_cold, *c.hears_as_too_familiar, *c.hears_as_infantilising)
-               if detail_overlap(reply, [ph]) >= 1.0]
+               if _says(content, ph)]
     if jarring:
         register *= 0.5
         notes.append(f"hit a nerve: {jarring[0]}")
@@ -188,6 +188,24 @@ def appraise(reply: str, ctx: AppraisalContext, state: PersonaState) -> Appraisa
         intensity_met=_unit(intensity), feeling_named=named, detail_engaged=_unit(detail),
         register_fit=_unit(register), stance_held=stance, notes=notes, mode="deterministic",
     )
+
+
+def _says(reply_stems: set[str], phrase: str) -> bool:
+    """The reply says what the card's phrase describes: every content word of a quoted part
+    ("'I understand your frustration' followed by a policy"), or, unquoted, 80 % of at least 3."""
+    import re
+
+    from judges.instruments.details import content_stems
+
+    quoted = [a or b or c for a, b, c in re.findall(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\'([^\']{4,})\'', phrase)]
+    for q in quoted:
+        stems = set(content_stems(q))
+        if stems and stems <= reply_stems:
+            return True
+    if quoted:
+        return False
+    stems = set(content_stems(phrase))
+    return len(stems) >= 3 and len(stems & reply_stems) >= 0.8 * len(stems)
 
 
 def _positive(emotion: str) -> bool:
