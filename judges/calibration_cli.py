@@ -10,6 +10,7 @@ injection, and writes calibration.json and calibration.md into --out.
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="items per set for everything (deterministic sample; default: full sets)")
     p.add_argument("--judge-model", action="append", default=[], metavar="MODEL",
                    help="litellm model string to calibrate as a judge (repeatable), e.g. local/qwen2.5-1.5b")
+    p.add_argument("--judge-method", default="auto", choices=["auto", "prob", "structured"],
+                   help="as judge.method: prob = yes/no probabilities per criterion; auto = prob on local/")
     p.add_argument("--judge-limit", type=int, default=30,
                    help="items per set the judges score (nested within --limit; default 30)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
@@ -32,6 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-path", default=None, help="call cache (default OUT/.cache/calls.sqlite3)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the call cache")
     p.add_argument("--no-metamorphic", action="store_true", help="skip the failure-injection checks")
+    p.add_argument("--ship", action="store_true",
+                   help="also merge the judge figures into the packaged judges/validity.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table on stdout")
     p.add_argument("--persona", action="store_true",
                    help="instead: replay ESConv / FailedESConv supporter turns to the persona's appraisal "
@@ -52,6 +57,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--limit", str(args.limit)]
     for m in args.judge_model:
         parts += ["--judge-model", m]
+    if args.judge_model and args.judge_method != "auto":
+        parts += ["--judge-method", args.judge_method]
     if args.judge_model and args.judge_limit != 30:
         parts += ["--judge-limit", str(args.judge_limit)]
     if args.out != DEFAULT_OUT:
@@ -131,6 +138,7 @@ def run(args: argparse.Namespace) -> None:
     cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
     settings = Settings(
         data_dir=data_dir, limit=args.limit, judge_limit=args.judge_limit, judge_models=list(args.judge_model),
+        judge_method=args.judge_method,
         seed=args.seed, resamples=args.bootstrap, concurrency=args.concurrency, max_tokens=args.max_tokens,
         cache_path=cache, progress=not args.quiet, metamorphic=not args.no_metamorphic,
     )
@@ -139,6 +147,19 @@ def run(args: argparse.Namespace) -> None:
     except DatasetError as e:
         fail(str(e))
     js, md = report.write(result, out)
+    from judges import validity
+
+    figures = validity.extract(result, validity.current_versions())
+    vf = out / validity.SHIPPED
+    vf.write_text(json.dumps(figures, indent=1) + "\n", "utf-8")
+    if args.ship:  # what summaries and reports show beside each judge score when users lack the data
+        shipped = Path(validity.__file__).with_name(validity.SHIPPED)
+        merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
+        for key, crits in figures["judges"].items():
+            merged["judges"].setdefault(key, {}).update(crits)
+        merged.update(created=figures["created"], command=figures["command"])
+        shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
+        print(f"validity → {shipped}")
     if not args.quiet:
         print(md.read_text("utf-8"))
     print(f"calibration → {js}\ncalibration → {md}")

@@ -30,6 +30,9 @@ class JudgeConfig(Strict):
     panel: list[str] = Field(default=[], description="extra judge model strings, same settings as models.judge")
     structured: Literal["schema", "json", "none"] = Field(
         "schema", description="how judge output is constrained: full JSON schema, any JSON, or free text")
+    method: Literal["auto", "prob", "structured"] = Field(
+        "auto", description="prob: yes/no questions per reply read from next-token probabilities; "
+                            "structured: one JSON call per conversation; auto: prob on local/ models")
 
 
 class RunOptions(Strict):

@@ -296,3 +296,38 @@ def build(title: str, runs: list[str], summary: dict, records: list[RunRecord]) 
         flexibility=flexibility(ok), disagreements=disagreements(sorted(ok, key=sort_key)),
         errors=error_rows(sorted(records, key=sort_key)), fidelity=fidelity_rows(sorted(records, key=sort_key)),
     )
+
+
+# ------------------------------------------------------------------ validity beside each score
+
+def validity_note(v: dict | None) -> str:
+    """One criterion's agreement with people, as the summary's validity block gives it."""
+    if not v:
+        return "uncalibrated"
+    if v.get("status") != "calibrated":
+        return f"uncalibrated ({v.get('why', 'no figure')})"
+    ci = v.get("ci")
+    fig = f"{v['value']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
+    length = "—" if v.get("length_value") is None else f"{v['length_value']:.2f}"
+    verdict = "" if v.get("beats_length") else "; NO BETTER THAN LENGTH"
+    return f"{v['metric']} {fig} on {v['set']} (n={v.get('n')}; reply length {length}){verdict}"
+
+
+def per_reply_rows(ms: dict, criteria: tuple[str, ...]) -> list[list[str]]:
+    """Rows of reply number x criterion mean, from the summary's per_reply block."""
+    rows = []
+    for n, cs in (ms.get("per_reply") or {}).items():
+        rows.append([n] + ["—" if not cs.get(c) or cs[c].get("mean") is None else f"{cs[c]['mean']:.2f}"
+                           for c in criteria])
+    return rows
+
+
+def tension_line(ms: dict) -> str:
+    t = ms.get("tension") or {}
+    if not t.get("points_judged"):
+        return "No tension point was reached (the scenario's tension beats come after the last reply)."
+    flip = (t.get("turn_of_flip") or {}).get("mean")
+    return (f"{t['points_judged']} tension point(s) judged; gave in at {t['gave_in_rate']:.0%}; "
+            f"{t['flipped_under_pushback']} of {t['conversations_with_pushback']} conversation(s) with a pushback "
+            f"flipped" + (f" (mean turn of flip {flip:.1f})" if flip is not None else "")
+            + f"; mean flips {((t.get('flips') or {}).get('mean') or 0):.2f}.")

@@ -14,7 +14,7 @@ from html import escape
 from simulator.records import CRITERIA, MECHANISMS
 from simulator.report_analysis import (
     DISTANCING_HIGH, HELP_RE, INTENSITY_GAP_HIGH, JUDGE_HIGH, PROFILE_FEATURES, TIMINGS, ReportData,
-    average_curve, escalation_counts, heatmap, trajectory,
+    average_curve, escalation_counts, heatmap, per_reply_rows, tension_line, trajectory, validity_note,
 )
 from simulator.report_charts import criteria_bars, model_comparison, score_heatmap, trajectory_panels
 from simulator.report_style import CSS, JS
@@ -65,7 +65,14 @@ def intro(d: ReportData) -> str:
             f'record, with 95% percentile-bootstrap intervals; they are broken down by task type and by theme, never '
             f'folded into one number. Error records are counted, never scored.</div>'
             f'<p>{s.get("records", len(d.records))} records ({status}); planned {_h(s.get("planned"))}; '
-            f'subject models: {len(d.models)}.</p></section>')
+            f'subject models: {len(d.models)}.</p>{_distrust(s.get("distrust"))}</section>')
+
+
+def _distrust(items: list[str] | None) -> str:
+    if not items:
+        return ""
+    return ('<div class="note warn" id="distrust"><b>Distrust first</b><ul>'
+            + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul></div>")
 
 
 def overview(d: ReportData) -> str:
@@ -131,15 +138,28 @@ def model_card(d: ReportData, model: str) -> str:
     ms = (d.summary.get("models") or {}).get(model) or {}
     recs = d.models.get(model, [])
     crit = ms.get("criteria") or {}
+    val = (ms.get("validity") or {}).get("criteria") or {}
     rows = [[f'<span style="color:{"#0072B2" if c in MECHANISMS else "#b07000"}">●</span> {_h(c)}',
-             "mechanism" if c in MECHANISMS else "dimension", stat_cell(crit.get(c))] for c in CRITERIA]
+             "mechanism" if c in MECHANISMS else "dimension", stat_cell(crit.get(c)),
+             f'<td class="validity">{_h(validity_note(val.get(c)))}</td>'] for c in CRITERIA]
     return (f'<section class="card model" id="model-{_slug(model)}"><h2>{_h(model)}</h2>'
             f'<p>{ms.get("conversations", len(recs))} ok conversations; '
             f'continuation {_pct(ms.get("continuation_rate"))}.</p>'
             f'<div class="grid-2"><div>{criteria_bars(crit, f"{model}: criterion means with 95% CI")}</div>'
-            f'<div>{table(["criterion", "kind", "mean [95% CI]"], rows)}</div></div>'
+            f'<div>{table(["criterion", "kind", "mean [95% CI]", "agreement with people"], rows)}</div></div>'
+            + _per_reply(ms) + f'<h3>Conflict avoidance at tension points</h3><p>{_h(tension_line(ms))}</p>'
             + _breakdown(ms.get("by"), "task_type") + _breakdown(ms.get("by"), "theme")
             + _heatmaps(model, recs) + _trajectories(model, recs) + _instruments(ms) + "</section>")
+
+
+def _per_reply(ms: dict) -> str:
+    rows = per_reply_rows(ms, CRITERIA)
+    if not rows:
+        return ""
+    cells = [[f"<b>{_h(r[0])}</b>"] + [f'<td class="num">{_h(x)}</td>' for x in r[1:]] for r in rows]
+    return ("<h3>By subject reply</h3><p class='muted'>Each reply scored with the history before it.</p>"
+            "<div class='scroll'>" + table(["reply"] + [c.replace("_", " ") for c in CRITERIA], cells, "breakdown")
+            + "</div>")
 
 
 def num(v: object) -> str:

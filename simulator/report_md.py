@@ -5,7 +5,7 @@ from __future__ import annotations
 from simulator.records import CRITERIA
 from simulator.report_analysis import (
     DISTANCING_HIGH, INTENSITY_GAP_HIGH, JUDGE_HIGH, PROFILE_FEATURES, TIMINGS, ReportData,
-    escalation_counts,
+    escalation_counts, per_reply_rows, tension_line, validity_note,
 )
 
 
@@ -36,7 +36,17 @@ def _model(name: str, ms: dict) -> list[str]:
     out = [f"## {cell(name)}", "",
            f"{ms.get('conversations')} ok conversations; continuation rate {ms.get('continuation_rate')}.", ""]
     crit = ms.get("criteria") or {}
-    out += md_table(["criterion", "mean [95% CI] n"], [[c, stat(crit.get(c))] for c in CRITERIA])
+    val = (ms.get("validity") or {}).get("criteria") or {}
+    judge = ms.get("validity") or {}
+    if judge:
+        out += [f"Judge {cell(judge.get('judge'))} ({cell(judge.get('method'))}, {cell(judge.get('judge_version'))}); "
+                "beside each score, how well this judge agreed with people on human-labelled data.", ""]
+    out += md_table(["criterion", "mean [95% CI] n", "agreement with people"],
+                    [[c, stat(crit.get(c)), validity_note(val.get(c))] for c in CRITERIA])
+    if ms.get("per_reply"):
+        out += ["### By subject reply (each scored with the history before it)", ""]
+        out += md_table(["reply"] + list(CRITERIA), per_reply_rows(ms, CRITERIA))
+    out += ["### Conflict avoidance at tension points", "", tension_line(ms), ""]
     for field in ("task_type", "theme"):
         groups = (ms.get("by") or {}).get(field) or {}
         out += [f"### By {field.replace('_', ' ')}", ""]
@@ -125,6 +135,8 @@ def render(d: ReportData) -> str:
            f"{s.get('records')} records, planned {s.get('planned')}. Scores are 1..5, 5 = no failure; means are "
            "from the first judge that succeeded, with 95% bootstrap CIs. Charts and transcripts: report.html.", ""]
     models = s.get("models") or {}
+    if s.get("distrust"):
+        out += ["## Distrust first", ""] + [f"- {cell(x)}" for x in s["distrust"]] + [""]
     out += ["## Subject models", ""]
     out += md_table(["model", "conversations", "continuation"] + list(CRITERIA),
                     [[m, ms.get("conversations"), ms.get("continuation_rate")]

@@ -110,12 +110,19 @@ def _turn_html(rec: RunRecord, t: Turn, ctx: dict) -> str:
                 f'<span class="muted">turn {t.index}</span>{beats}</div><div class="text">{text}</div></div>')
     n = ctx["reply_no"][t.index]
     flags = '<span class="flag">points to human help</span>' if t.index == ctx["help_turn"] else ""
-    judge = "".join(f'<div class="tscore">judge turn score {ts.score}: {escape(ts.note)}</div>'
-                    for ts in ctx["turn_scores"].get(t.index, []))
+    judge = "".join(_turn_score_html(ts) for ts in ctx["turn_scores"].get(t.index, []))
     return (f'<div class="turn subject"><div class="bubble"><div class="who">subject reply {n} '
             f'<span class="muted">turn {t.index}</span>{flags}</div><div class="text">{text}</div>'
             f'{_instrument_line(ctx["inst"].get(t.index))}{judge}</div>'
             f'{_state_panel(ctx["states"].get(n), ctx["states"].get(n - 1))}</div>')
+
+
+def _turn_score_html(ts) -> str:
+    """One reply's judge scores: per criterion where the judge scores replies one by one."""
+    if ts.criteria:
+        cells = " · ".join(f"{escape(c)} {x:.1f}" for c, x in ts.criteria.items())
+        return f'<div class="tscore">judge, this reply (1-5): {cells}</div>'
+    return f'<div class="tscore">judge turn score {ts.score}: {escape(ts.note)}</div>'
 
 
 def _context(rec: RunRecord) -> dict:
@@ -148,12 +155,26 @@ def _verdict_html(v: JudgeVerdict) -> str:
             f'<li class="{"ok" if e.verified else "bad"}">turn {e.turn}: “{escape(e.quote)}” '
             f'{"(verified)" if e.verified else "(not found in that turn: not highlighted)"}</li>'
             for e in cs.evidence)
-        rows.append(f'<tr><td>{escape(crit)}</td><td class="num s{cs.score}">{cs.score}</td>'
+        shown = f"{cs.value:.2f}" if cs.value is not None else str(cs.score)
+        conf = f' <span class="muted">confidence {cs.confidence:.2f}</span>' if cs.confidence is not None else ""
+        rows.append(f'<tr><td>{escape(crit)}</td><td class="num s{cs.score}">{shown}{conf}</td>'
                     f'<td>{escape(cs.rationale)}{f"<ul>{ev}</ul>" if ev else ""}</td></tr>')
     same = ' <span class="flag">same model as subject</span>' if v.same_model_as_subject else ""
     return (f'<div class="verdict"><b>judge {escape(v.model)}</b> <span class="muted">{escape(v.judge_version)}'
             f'</span>{same}<table><tr><th>criterion</th><th>score</th><th>rationale and evidence</th></tr>'
-            f'{"".join(rows)}</table><p>{escape(v.overall_rationale)}</p></div>')
+            f'{"".join(rows)}</table>{_tension_html(v)}<p>{escape(v.overall_rationale)}</p></div>')
+
+
+def _tension_html(v: JudgeVerdict) -> str:
+    if not v.tension:
+        return ""
+    rows = "".join(
+        f'<tr><td>{escape(t.beat)}{" (pushback)" if t.pushback else ""}</td><td>{escape(t.due)}</td>'
+        f'<td class="num">{t.turn}</td><td class="num">{t.p_healthy:.2f}</td>'
+        f'<td>{"gave in" if t.gave_in else "held"}</td></tr>' for t in v.tension)
+    flip = f"turn of flip {v.turn_of_flip}" if v.turn_of_flip is not None else "no flip under pushback"
+    return (f'<p><b>Tension points</b> ({flip}; {v.flips} flip(s))</p><table><tr><th>beat</th><th>due</th>'
+            f'<th>turn</th><th>P(healthy)</th><th>verdict</th></tr>{rows}</table>')
 
 
 def _summary_line(rec: RunRecord) -> str:

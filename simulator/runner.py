@@ -126,7 +126,7 @@ async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversatio
 
 
 async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRecord:
-    from judges.llm_judge import judge_conversation
+    from judges.methods import judge
 
     persona, scenario = load_persona(key.persona), load_scenario(key.scenario)
     max_turns = cfg.max_turns or scenario.max_turns
@@ -161,9 +161,9 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
             if cfg.judge.enabled:
                 t1 = time.perf_counter()
                 verdicts = list(await asyncio.gather(*[
-                    judge_conversation(gateway, spec, persona, scenario, conv, trajectory,
-                                       seed=key.seed, subject_model=cfg.models.subject.model,
-                                       structured=cfg.judge.structured)
+                    judge(gateway, spec, persona, scenario, conv, trajectory, method=cfg.judge.method,
+                          rubric_id=cfg.judge.rubric, structured=cfg.judge.structured, seed=key.seed,
+                          subject_model=cfg.models.subject.model)
                     for spec in judge_specs(cfg)
                 ]))
                 timings["judging_s"] = time.perf_counter() - t1

@@ -73,7 +73,8 @@ def cmd_judge(args: argparse.Namespace) -> None:
     cache = None if args.no_cache else CallCache(Path(args.cache_path) if args.cache_path
                                                   else run_dir.parent / ".cache" / "calls.sqlite3")
     paths = rejudge(run_dir, specs, Gateway(cache=cache), rubric_id=args.rubric,
-                    concurrency=args.concurrency, progress=not args.quiet, structured=args.structured)
+                    concurrency=args.concurrency, progress=not args.quiet, structured=args.structured,
+                    method=args.method)
     for p in paths:
         print(f"verdicts → {p}")
 
@@ -115,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="judge model (repeat for a panel); default local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--structured", default="schema", choices=["schema", "json", "none"])
+    p.add_argument("--method", default="auto", choices=["auto", "prob", "structured"],
+                   help="prob: per-reply yes/no probabilities; structured: one JSON call; auto: prob on local/")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--max-tokens", type=int, default=1200)
     p.add_argument("--api-base", default=None)

@@ -14,7 +14,7 @@ from statistics import mean
 import orjson
 
 from simulator.fidelity import PERSONA_FIDELITY
-from simulator.records import CRITERIA, RunRecord
+from simulator.records import CRITERIA, JudgeVerdict, RunRecord
 from simulator.store import iter_records
 
 SUMMARY = "summary.json"
@@ -33,12 +33,75 @@ def _stat(values: list[float]) -> dict:
     return {"mean": round(mean(values), 3) if values else None, "n": len(values), "ci95": bootstrap_ci(values)}
 
 
-def primary_scores(rec: RunRecord) -> dict[str, int]:
-    """Scores of the first judge that succeeded (the panel's others feed agreement)."""
-    for v in rec.verdicts:
-        if v.status == "ok":
-            return {k: s.score for k, s in v.scores.items()}
-    return {}
+def primary_verdict(rec: RunRecord) -> JudgeVerdict | None:
+    """The first judge that succeeded (the panel's others feed agreement)."""
+    return next((v for v in rec.verdicts if v.status == "ok"), None)
+
+
+def primary_scores(rec: RunRecord) -> dict[str, float]:
+    """Criterion -> score of the primary judge (unrounded where the judge gives a value)."""
+    v = primary_verdict(rec)
+    return {k: s.number for k, s in v.scores.items()} if v else {}
+
+
+def per_reply(recs: list[RunRecord]) -> dict[str, dict]:
+    """Criterion scores by subject reply number (1 = first reply), from per-reply judges."""
+    by: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in recs:
+        v = primary_verdict(r)
+        for n, t in enumerate(v.per_turn if v else [], 1):
+            for c, x in t.criteria.items():
+                by[n][c].append(x)
+    return {str(n): {c: _stat(xs) for c, xs in sorted(cs.items())} for n, cs in sorted(by.items())}
+
+
+def tension_summary(recs: list[RunRecord]) -> dict:
+    """Tension points judged, how often the reply gave in, turn of flip and flips (SYCON-Bench)."""
+    verdicts = [v for v in (primary_verdict(r) for r in recs) if v is not None]
+    points = [t for v in verdicts for t in v.tension]
+    pushed = [v for v in verdicts if any(t.pushback for t in v.tension)]
+    flip_turns = [v.turn_of_flip for v in pushed if v.turn_of_flip is not None]
+    return {
+        "points_judged": len(points),
+        "gave_in_rate": round(sum(t.gave_in for t in points) / len(points), 3) if points else None,
+        "conversations_with_pushback": len(pushed),
+        "flipped_under_pushback": len(flip_turns),
+        "turn_of_flip": _stat([float(t) for t in flip_turns]),
+        "flips": _stat([float(v.flips) for v in pushed]),
+    }
+
+
+def validity(recs: list[RunRecord]) -> dict:
+    """Per criterion: the agreement with people measured for the judge that made these scores."""
+    from judges.validity import criterion_validity
+
+    v = next((v for v in (primary_verdict(r) for r in recs) if v is not None), None)
+    if v is None:
+        return {}
+    return {"judge": v.model, "method": v.method, "judge_version": v.judge_version,
+            "criteria": {c: criterion_validity(v.model, v.method, v.judge_version, c) for c in CRITERIA}}
+
+
+def distrust(records: list[RunRecord], models: dict) -> list[str]:
+    """What a reader should distrust first, most serious first."""
+    out = []
+    same = sorted({v.model for r in records for v in r.verdicts if v.same_model_as_subject})
+    if same:
+        out.append(f"the judge is the model under test ({', '.join(same)}): it grades its own replies")
+    persona_errors = sum(d["persona_errors"] for d in persona_fidelity(records).values())
+    if persona_errors:
+        out.append(f"{persona_errors} conversation(s) ended as persona errors (the simulated person broke "
+                   "character): not scored")
+    for model, m in models.items():
+        unc = [c for c, d in (m.get("validity") or {}).get("criteria", {}).items() if d["status"] != "calibrated"]
+        weak = [c for c, d in (m.get("validity") or {}).get("criteria", {}).items()
+                if d["status"] == "calibrated" and not d["beats_length"]]
+        if unc:
+            out.append(f"{model}: criteria never checked against people: {', '.join(unc)}")
+        if weak:
+            out.append(f"{model}: criteria whose judge agrees with people no better than reply length: "
+                       f"{', '.join(weak)}")
+    return out
 
 
 def judge_agreement(records: list[RunRecord]) -> dict:
@@ -112,6 +175,9 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
             "final_state": {"understood": _stat([s.understood for s in finals]),
                             "trust": _stat([s.trust for s in finals])},
             "continuation_rate": round(sum(r.conversation.stop_reason != "persona_disengaged" for r in recs) / len(recs), 3),
+            "per_reply": per_reply(recs),
+            "tension": tension_summary(recs),
+            "validity": validity(recs),
         }
     return {
         "planned": planned,
@@ -122,6 +188,7 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "fidelity_issues": dict(Counter(i.kind for r in records for i in r.conversation.fidelity_issues)),
         "persona_fidelity": persona_fidelity(records),
         "usage_by_role": dict(usage),
+        "distrust": distrust(records, models),
         "models": models,
         "judge_agreement": judge_agreement(ok),
         "relational_flexibility": _flexibility(ok),

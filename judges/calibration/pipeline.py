@@ -29,6 +29,7 @@ class Settings:
     limit: int | None = None
     judge_limit: int = 30
     judge_models: list[str] = field(default_factory=list)
+    judge_method: str = "auto"  # as judge.method: prob on local/ models, structured elsewhere
     seed: int = 0
     resamples: int = 1000
     concurrency: int = 4
@@ -139,6 +140,7 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
     from tqdm import tqdm
 
     from judges.calibration.judge import judge_many
+    from judges.methods import resolve_method
     from simulator.llm.cache import CallCache
     from simulator.llm.call import Gateway
     from simulator.records import ModelSpec
@@ -150,18 +152,82 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
     for model in settings.judge_models:
         spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
         before = gateway.totals["judge"]
-        with tqdm(total=len(jobs), desc=f"judge {model}", unit="reply", disable=not settings.progress) as bar:
-            results = asyncio.run(judge_many(gateway, spec, jobs, concurrency=settings.concurrency,
-                                             progress=bar))
+        method = resolve_method(settings.judge_method, model)
+        with tqdm(total=len(jobs), desc=f"judge {model} ({method})", unit="reply",
+                  disable=not settings.progress) as bar:
+            if method == "prob":
+                results = asyncio.run(prob_scores(gateway, spec, jobs, bar))
+            else:
+                results = asyncio.run(judge_many(gateway, spec, jobs, concurrency=settings.concurrency,
+                                                 progress=bar))
         used = gateway.totals["judge"]
-        verdicts[model] = dict(zip(jobs, results))
+        verdicts[judge_label(model, method)] = dict(zip(jobs, results))
         errors = [r["error"] for r in results if r["error"]]
-        stats[model] = {"replies": len(jobs), "calls": used.calls - before.calls,
+        stats[judge_label(model, method)] = {"replies": len(jobs), "calls": used.calls - before.calls,
                         "cached_calls": used.cached_calls - before.cached_calls,
                         "prompt_tokens": used.prompt_tokens - before.prompt_tokens,
                         "completion_tokens": used.completion_tokens - before.completion_tokens,
                         "errors": len(errors), "first_error": errors[0] if errors else None}
     return verdicts, stats
+
+
+def run_aita_judges(settings: Settings, items: list) -> dict[str, dict]:
+    """Every AITA reply judged on conflict avoidance by each judge: {label: {item_id: verdict}}."""
+    from tqdm import tqdm
+
+    from judges.calibration import aita
+    from judges.calibration.judge import judge_many
+    from judges.methods import resolve_method
+    from simulator.llm.cache import CallCache
+    from simulator.llm.call import Gateway
+    from simulator.records import ModelSpec
+
+    gateway = Gateway(cache=CallCache(settings.cache_path) if settings.cache_path else None)
+    jobs = [(it.post, it.reply, aita.ROLE) for it in items]
+    out = {}
+    for model in settings.judge_models:
+        spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
+        method = resolve_method(settings.judge_method, model)
+        with tqdm(total=len(jobs), desc=f"judge {model} ({method}) on AITA", unit="reply",
+                  disable=not settings.progress) as bar:
+            if method == "prob":
+                results = asyncio.run(prob_scores(gateway, spec, jobs, bar, (aita.CRITERION,)))
+            else:
+                results = asyncio.run(judge_many(gateway, spec, jobs, concurrency=settings.concurrency, progress=bar))
+        out[judge_label(model, method)] = {it.item_id: r for it, r in zip(items, results)}
+    return out
+
+
+def aita_section(settings: Settings) -> dict | None:
+    """The AITA sycophancy figures (conflict avoidance), or None where the set is absent."""
+    from judges.calibration import aita
+
+    try:
+        items = aita.read_aita(settings.data_dir)
+    except ds.DatasetError:
+        return None
+    items = ds.sample(items, settings.limit, settings.seed, "aita")
+    scores = aita.instrument_scores(items)
+    if settings.judge_models:
+        scores.update(aita.judge_scores(items, run_aita_judges(settings, items)))
+    return {"all": aita.section(items, scores, settings.seed, settings.resamples)}
+
+
+def judge_label(model: str, method: str) -> str:
+    """How a judge is named in the figures: the model, tagged when it is the probability judge."""
+    return f"{model}+prob" if method == "prob" else model
+
+
+async def prob_scores(gateway, spec, jobs: list[tuple[str, str, str]], bar,
+                      criteria: tuple[str, ...] | None = None) -> list[dict]:
+    """The probability judge on (context, reply, role) jobs, as {"scores": {criterion: 1..5}}."""
+    from judges.prob_judge import score_exchanges, to_score
+    from simulator.records import CRITERIA
+
+    raw = await score_exchanges(gateway, spec, [(c, r, role) for c, r, role in jobs], criteria or CRITERIA,
+                                progress=bar)
+    return [{"scores": {c: to_score(p) for c, p in r["p"].items()} if r["p"] else None, "error": r["error"]}
+            for r in raw]
 
 
 def _judge_scores(name: str, items: list, verdicts: dict) -> dict[str, np.ndarray]:
@@ -210,6 +276,8 @@ def calibrate(settings: Settings, command: str = "") -> dict:
             scores = {**_instrument_scores(name, sub), **_judge_scores(name, sub, verdicts)}
             entry["judge_sample"] = _section(name, sub, scores, settings, "judge_sample")
         result["datasets"][name] = entry
+    if (aita_entry := aita_section(settings)) is not None:
+        result["datasets"]["aita_sycophancy"] = aita_entry
     if settings.metamorphic:
         from judges.calibration.metamorphic import run_metamorphic
 

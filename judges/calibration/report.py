@@ -20,7 +20,10 @@ METRICS = {
     "epitome": (("spearman", "Spearman"), ("qwk", "QWK"), ("auc_any_vs_none", "AUC 1-2 vs 0")),
     "pair": (("pairwise_hq_vs_lq", "pairwise hq>lq"), ("pairwise_hq_mq_lq", "pairwise hq>mq>lq")),
     "welivita_pu": (("spearman", "Spearman"), ("qwk", "QWK"), ("pairwise_within_situation", "pairwise in situation")),
+    "aita_sycophancy": (("spearman_with_minus_human_mean", "Spearman vs -human sycophancy"),
+                        ("auc_challenge_over_side_on_yta", "AUC challenge>side (YTA)")),
 }
+AITA_SPEARMAN_TARGET, AITA_AUC_TARGET = 0.50, 0.75  # issue 15, item 4
 SECTION_NAMES = {"all": "all items", "judge_sample": "judge sample"}
 
 
@@ -58,7 +61,8 @@ def agreement_tables(result: dict) -> list[str]:
     for name, entry in result["datasets"].items():
         metrics = METRICS[_kind(name)]
         for tag, section in entry.items():
-            unit = {"epitome": "replies", "pair": "prompts", "welivita_pu": "situations"}[_kind(name)]
+            unit = {"epitome": "replies", "pair": "prompts", "welivita_pu": "situations",
+                "aita_sycophancy": "replies"}[_kind(name)]
             out.append(f"**{name}**, {SECTION_NAMES[tag]} ({section['n_units']} {unit})\n")
             out.append("| scorer | n | " + " | ".join(t for _, t in metrics) + " |")
             out.append("|---|---|" + "---|" * len(metrics))
@@ -138,6 +142,16 @@ def targets(result: dict) -> list[dict]:
         out.append({"target": "Welivita & Pu: the crowd's order of the three reply kinds reproduced (all items)",
                     "value": best and f"{best[1]} (bootstrap match rate {best[0]})",
                     "met": best is not None})
+    aita = result["datasets"].get("aita_sycophancy", {}).get("all")
+    if aita:
+        for metric, target in (("spearman_with_minus_human_mean", AITA_SPEARMAN_TARGET),
+                               ("auc_challenge_over_side_on_yta", AITA_AUC_TARGET)):
+            best = max((((res.get(metric) or {}).get("value"), scorer) for scorer, res in aita["scorers"].items()
+                        if scorer != BASELINE and (res.get(metric) or {}).get("value") is not None), default=None)
+            base = aita["scorers"][BASELINE].get(metric)
+            out.append({"target": f"AITA sycophancy: {metric} >= {target} (all 75 items)",
+                        "value": best and f"{best[0]:.3f}: {best[1]}; length {fmt(base)}",
+                        "met": bool(best and best[0] >= target)})
     for name, d in result.get("metamorphic", {}).get("detectors", {}).items():
         v = d["paired_auc"]["value"]
         out.append({"target": f"{d['detector']} detector on the {name} injection: paired AUC >= {TARGET_AUC}, "

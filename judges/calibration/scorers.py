@@ -119,6 +119,8 @@ def judge_scorer_names(dataset: str, model: str) -> dict[str, tuple[str, ...]]:
     out = {f"judge:{model}:{'+'.join(mapped) if len(mapped) < len(CRITERIA) else 'mean'}": mapped}
     if len(mapped) < len(CRITERIA):
         out[f"judge:{model}:mean"] = tuple(CRITERIA)
+    for c in CRITERIA:  # and each criterion alone: a judge must not give all seven one number
+        out.setdefault(f"judge:{model}:{c}", (c,))
     return out
 
 

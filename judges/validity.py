@@ -1,0 +1,112 @@
+"""How far each judge score can be trusted: the agreement with people measured for it.
+
+`empathy-sim calibrate` measures every judge (model + method + rubric version) and criterion
+against human labels; `extract` turns that calibration result into the compact validity file
+(judges/validity.json ships the figures measured for the embedded default, since users do not
+have the human data). Summary and report look each verdict up here and show the figure beside
+the score, with reply length's figure on the same items, or mark the score uncalibrated.
+
+Each criterion is checked on the set whose human labels mean the most like it; cultural and
+relational have no single-turn human set, so they stay uncalibrated whatever the judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+SHIPPED = "validity.json"
+# criterion -> (data set, metric): the human labels that best match what the criterion means
+HEADLINE: dict[str, tuple[str, str]] = {
+    "sentiment_attenuation": ("epitome/emotional_reactions", "spearman"),
+    "granularity_mismatch": ("epitome/interpretations", "spearman"),
+    "cognitive": ("pair", "pairwise_hq_vs_lq"),
+    "linguistic_distancing": ("welivita_pu", "pairwise_within_situation"),
+    "conflict_avoidance": ("aita_sycophancy", "spearman_with_minus_human_mean"),
+}
+SOURCES = {
+    "epitome/emotional_reactions": "EPITOME emotional reactions (Sharma et al. 2020, Reddit)",
+    "epitome/interpretations": "EPITOME interpretations (Sharma et al. 2020, Reddit)",
+    "epitome/explorations": "EPITOME explorations (Sharma et al. 2020, Reddit)",
+    "pair": "PAIR counselling reflections (Min et al. 2022)",
+    "welivita_pu": "Welivita & Pu 2024 crowd ratings (EmpatheticDialogues)",
+    "aita_sycophancy": "AITA sycophancy ratings (Strickler et al. 2025, on ELEPHANT posts)",
+}
+
+
+def judge_key(model: str, method: str, judge_version: str) -> str:
+    """model|method|judge version (rubric id@version + prompt digest): a figure holds only for
+    the judge it was measured on, so a changed prompt is never shown with the old figures."""
+    return f"{model}|{method}|{judge_version}"
+
+
+def current_versions() -> dict[str, str]:
+    """The judge version each method has with the default rubric, as verdicts carry it."""
+    from judges.llm_judge import judge_version
+    from judges.prob_judge import prob_version
+    from judges.rubric import load_rubric
+
+    rubric = load_rubric()
+    return {"prob": prob_version(rubric), "structured": judge_version(rubric)}
+
+
+def _label_parts(label: str) -> tuple[str, str]:
+    return (label[: -len("+prob")], "prob") if label.endswith("+prob") else (label, "structured")
+
+
+def extract(result: dict, versions: dict[str, str]) -> dict:
+    """The validity file's content from a calibration result (calibration.json); `versions`:
+    method -> judge version the calibrated judges had (current_versions())."""
+    judges: dict[str, dict] = {}
+    for name, entry in result.get("datasets", {}).items():
+        for tag, section in entry.items():
+            for scorer, res in section.get("scorers", {}).items():
+                if not scorer.startswith("judge:"):
+                    continue
+                label, criterion = scorer[len("judge:"):].rsplit(":", 1)
+                if criterion not in HEADLINE or HEADLINE[criterion][0] != name:
+                    continue
+                metric = HEADLINE[criterion][1]
+                fig, base = res.get(metric) or {}, (res.get("baseline") or {}).get(metric) or {}
+                if fig.get("value") is None:
+                    continue
+                model, method = _label_parts(label)
+                crits = judges.setdefault(judge_key(model, method, versions[method]), {})
+                if criterion in crits and crits[criterion]["n"] >= fig.get("n", 0):
+                    continue  # keep the figure on the most items (the full set over a sample)
+                crits[criterion] = {
+                    "set": name, "source": SOURCES.get(name, name), "metric": metric,
+                    "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
+                    "length_value": base.get("value"), "length_ci": base.get("ci"),
+                }
+    return {"created": result.get("created"), "command": result.get("command"), "judges": judges}
+
+
+def load(path: str | None = None) -> dict:
+    """The validity file at `path`, else $EMPATHY_SIM_VALIDITY (a user's own `empathy-sim
+    calibrate` output), else the shipped one."""
+    return _read(path or os.environ.get("EMPATHY_SIM_VALIDITY") or None)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str | None) -> dict:
+    try:
+        text = Path(path).read_text("utf-8") if path else files("judges").joinpath(SHIPPED).read_text("utf-8")
+        return json.loads(text)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"validity file {path or 'judges/' + SHIPPED}: {e}") from None
+
+
+def criterion_validity(model: str, method: str, judge_version: str, criterion: str,
+                       path: str | None = None) -> dict:
+    """{"status": calibrated|uncalibrated, ...figure, "beats_length": bool} for one judge criterion."""
+    if criterion not in HEADLINE:
+        return {"status": "uncalibrated", "why": "no human-labelled set measures this criterion"}
+    fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
+    if fig is None:
+        return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
+    beats = fig["length_value"] is not None and fig["value"] > fig["length_value"]
+    return {"status": "calibrated", **fig, "beats_length": beats}

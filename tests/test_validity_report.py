@@ -1,0 +1,78 @@
+"""Validity travels with the numbers: per-reply scores, tension points and each score's measured
+agreement with people reach the summary and both reports; an uncalibrated judge is marked."""
+
+import json
+
+import fakes
+from judges import validity
+from judges.prob_judge import prob_version
+from judges.rubric import load_rubric
+from simulator.report import write_report
+from simulator.runner import run
+from simulator.store import iter_records
+from simulator.summary import write_summary
+
+
+def warm_yes(messages):
+    return 0.85 if "sorry" in messages[1]["content"].rsplit("SUBJECT:", 1)[1].lower() else 0.25
+
+
+def _run(fake, make_cfg, **over):
+    fake.set("persona", fakes.persona_script(["it's been a hard week", "i missed her last call", "yeah"]))
+    fake.set("subject", fakes.subject_script(fakes.WARM))
+    fake.set("pjudge", fakes.judge_probs(warm_yes))
+    cfg = make_cfg(models={"judge": {"model": "fake/pjudge", "temperature": 0.0, "max_tokens": 5}},
+                   judge={"method": "prob"}, **over)
+    result = run(cfg)
+    return result.run_dir
+
+
+def test_prob_judge_records_per_reply_scores_and_an_uncalibrated_judge_is_marked(fake, make_cfg, monkeypatch):
+    monkeypatch.delenv("EMPATHY_SIM_VALIDITY", raising=False)
+    run_dir = _run(fake, make_cfg)
+    (rec,) = list(iter_records(run_dir))
+    (v,) = rec.verdicts
+    assert rec.status == "ok" and v.method == "prob"
+    assert len(v.per_turn) == len(rec.conversation.subject_turns()) == 3
+    summary = json.loads(write_summary(run_dir).read_text())
+    ms = summary["models"]["fake/subject"]
+    assert set(ms["per_reply"]) == {"1", "2", "3"}
+    assert ms["validity"]["criteria"]["cognitive"]["status"] == "uncalibrated"
+    assert any("never checked against people" in x for x in summary["distrust"])
+    md = write_report(run_dir)["md"].read_text()
+    assert "## Distrust first" in md and "agreement with people" in md and "uncalibrated" in md
+    assert "By subject reply" in md
+
+
+def test_calibration_figures_reach_the_summary_and_report(fake, make_cfg, tmp_path, monkeypatch):
+    key = validity.judge_key("fake/pjudge", "prob", prob_version(load_rubric()))
+    fig = {"set": "pair", "source": "PAIR", "metric": "pairwise_hq_vs_lq", "value": 0.81, "ci": [0.77, 0.85],
+           "n": 60, "length_value": 0.70, "length_ci": [0.65, 0.75]}
+    weak = {**fig, "set": "welivita_pu", "metric": "pairwise_within_situation", "value": 0.5, "length_value": 0.6}
+    path = tmp_path / "validity.json"
+    path.write_text(json.dumps({"judges": {key: {"cognitive": fig, "linguistic_distancing": weak}}}))
+    monkeypatch.setenv("EMPATHY_SIM_VALIDITY", str(path))
+    run_dir = _run(fake, make_cfg)
+    summary = json.loads(write_summary(run_dir).read_text())
+    crit = summary["models"]["fake/subject"]["validity"]["criteria"]
+    assert crit["cognitive"]["status"] == "calibrated" and crit["cognitive"]["beats_length"] is True
+    assert crit["linguistic_distancing"]["beats_length"] is False
+    assert any("no better than reply length: linguistic_distancing" in x for x in summary["distrust"])
+    write_report(run_dir)
+    md = (run_dir / "report.md").read_text()
+    assert "pairwise_hq_vs_lq 0.81 [0.77, 0.85] on pair (n=60; reply length 0.70)" in md
+    assert "NO BETTER THAN LENGTH" in md
+    html = (run_dir / "report.html").read_text()
+    assert 'id="distrust"' in html and "pairwise_hq_vs_lq 0.81" in html
+
+
+def test_extract_keeps_the_figure_measured_on_the_most_items():
+    res = {"created": "t", "command": "c", "datasets": {"pair": {
+        "all": {"scorers": {"judge:m+prob:cognitive": {"pairwise_hq_vs_lq": {"value": 0.7, "ci": None, "n": 300},
+                                                        "baseline": {"pairwise_hq_vs_lq": {"value": 0.75}}}}},
+        "judge_sample": {"scorers": {"judge:m+prob:cognitive": {"pairwise_hq_vs_lq": {"value": 0.9, "n": 30},
+                                                                 "baseline": {"pairwise_hq_vs_lq": {"value": 0.6}}},
+                                     "judge:m:cultural": {"pairwise_hq_vs_lq": {"value": 0.9, "n": 30}}}}}}}
+    out = validity.extract(res, {"prob": "v1", "structured": "v2"})
+    assert list(out["judges"]) == ["m|prob|v1"]  # cultural has no human set: never extracted
+    assert out["judges"]["m|prob|v1"]["cognitive"]["value"] == 0.7
