@@ -27,6 +27,13 @@ _COUNTERPART = {
 }
 
 
+# Where the bracketed cue goes. Before the subject's last reply, so the reply is the last thing
+# the model reads before the persona's label: with the cue right before the label, Qwen2.5-1.5B
+# restarted the persona's own opening or looped (10 of 13 lines out of character against 3 of
+# 12 with the cue first; docs/persona_fidelity.md).
+CUE_BEFORE_REPLY = True
+
+
 def first_name(persona: Persona) -> str:
     return persona.name.split()[0]
 
@@ -106,12 +113,13 @@ def persona_script(
 ) -> str:
     me, other = first_name(persona), counterpart_label(persona)
     lines = script_header(persona, scenario) + [""]
-    for t in turns:
-        text = " ".join(t.text.split())  # one line per message: the model stops at the newline
-        lines.append(f"{me if t.speaker == 'persona' else other}: {text}")
-    lines.append(script_cue(persona, scenario, state, beats, closing=closing,
-                            replies_so_far=replies_so_far))
-    lines.append(f"{me}:")
+    said = [f"{me if t.speaker == 'persona' else other}: {' '.join(t.text.split())}" for t in turns]
+    cue = script_cue(persona, scenario, state, beats, closing=closing, replies_so_far=replies_so_far)
+    if CUE_BEFORE_REPLY and turns and turns[-1].speaker == "subject":
+        said.insert(len(said) - 1, cue)  # the reply is the last thing before the persona speaks
+    else:
+        said.append(cue)
+    lines += said + [f"{me}:"]
     return "\n".join(lines)
 
 

@@ -1,0 +1,291 @@
+"""Persona fidelity probe: does the persona stay the person on its card after a scripted reply?
+
+    python -m bench.persona_fidelity generate --forms chat,script [--scenarios N] [--kinds cold,advice,warm]
+    python -m bench.persona_fidelity score      # detector precision / recall on the labelled turns
+    python -m bench.persona_fidelity conversations --form script --replies 4 --resamples 3
+
+`generate`: for each scenario (with its first suggested persona), the persona's opening, then one
+scripted subject reply in the persona's language (cold/templated, advice-giving, or warm but
+generic), then the persona's next line from the embedded model in each form. Writes
+bench/results/persona_fidelity_turns.jsonl (one line per generated turn, with the current
+detector's verdict), to be read and labelled into tests/data/persona_turns_labelled.jsonl.
+
+`score`: the detector (simulator/fidelity.py) against the labels, per split (dev, the labels it
+was tuned on, and held_out) and per form.
+
+`conversations`: one conversation per scenario through the real graph with a scripted subject
+(the reply kinds in turn), per-turn re-sampling on; writes every persona turn with its samples to
+bench/results/persona_fidelity_conversations_<form>.jsonl.
+
+Run it with EMPATHY_SIM_THREADS=1 on a shared machine; the embedded model is Qwen2.5-1.5B.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from simulator.appraisal import appraise, initial_state, update_state
+from simulator.card_loader import list_ids, load_persona, load_scenario
+from simulator.fidelity import check_persona_turn
+from simulator.llm.call import Gateway, shutdown_litellm
+from simulator.persona_turn import speak
+from simulator.records import ModelSpec, Turn
+
+RESULTS = Path(__file__).parent / "results"
+LABELS = Path(__file__).parent.parent / "tests" / "data" / "persona_turns_labelled.jsonl"
+PERSONA = ModelSpec(model="local/qwen2.5-1.5b", temperature=0.8, max_tokens=120)
+
+# Scripted subject replies, per language: the templated-cold one, the advice-giver, the warm but
+# generic one (the register a 1.5B subject mostly writes in).
+REPLIES: dict[str, dict[str, str]] = {
+    "en": {
+        "cold": "I understand that this is a difficult situation. It may be helpful to speak with a professional who can support you.",
+        "advice": "Here is what I would suggest: take a deep breath, write down your options, and talk to a counselor or someone you trust tomorrow. Things will get better.",
+        "warm": "That sounds really hard, and I'm so sorry you're going through this. I'm here for you. How are you holding up?",
+    },
+    "es": {
+        "cold": "Entiendo que es una situación difícil. Puede ser útil hablar con un profesional que pueda apoyarte.",
+        "advice": "Te sugiero lo siguiente: respira hondo, haz una lista de tus opciones y habla mañana con un psicólogo o con alguien de confianza. Todo va a mejorar.",
+        "warm": "Eso suena muy duro, y siento mucho que estés pasando por esto. Estoy aquí para ti. ¿Cómo lo llevas?",
+    },
+    "pt": {
+        "cold": "Entendo que esta é uma situação difícil. Pode ser útil conversar com um profissional que possa te apoiar.",
+        "advice": "Minha sugestão: respire fundo, anote suas opções e converse amanhã com um psicólogo ou alguém de confiança. As coisas vão melhorar.",
+        "warm": "Isso parece muito difícil, e sinto muito que você esteja passando por isso. Estou aqui com você. Como você está?",
+    },
+    "de": {
+        "cold": "Ich verstehe, dass dies eine schwierige Situation ist. Es könnte hilfreich sein, mit einer Fachperson zu sprechen, die Sie unterstützen kann.",
+        "advice": "Mein Vorschlag: Atmen Sie tief durch, schreiben Sie Ihre Möglichkeiten auf und sprechen Sie morgen mit einem Therapeuten oder einer Vertrauensperson. Es wird besser werden.",
+        "warm": "Das klingt wirklich schwer, und es tut mir sehr leid, dass Sie das durchmachen. Ich bin für Sie da. Wie geht es Ihnen damit?",
+    },
+    "ja": {
+        "cold": "大変な状況だと理解しています。専門家に相談してみると役に立つかもしれません。",
+        "advice": "提案です。深呼吸をして、選択肢を書き出し、明日カウンセラーか信頼できる人に相談してください。きっと良くなります。",
+        "warm": "それは本当につらいですね。そんな思いをしていて本当に気の毒です。私はここにいます。大丈夫ですか？",
+    },
+    "zh-CN": {
+        "cold": "我理解这是一个困难的处境。和专业人士谈谈可能会有帮助。",
+        "advice": "我的建议是：深呼吸，把你的选择写下来，明天找心理咨询师或你信任的人聊聊。一切都会好起来的。",
+        "warm": "这听起来真的很难受，你正在经历这些，我很难过。我在这里陪着你。你现在还好吗？",
+    },
+    "zh-TW": {
+        "cold": "我理解這是一個困難的處境。和專業人士談談可能會有幫助。",
+        "advice": "我的建議是：深呼吸，把你的選擇寫下來，明天找心理諮商師或你信任的人聊聊。一切都會好起來的。",
+        "warm": "這聽起來真的很難受，你正在經歷這些，我很難過。我在這裡陪著你。你現在還好嗎？",
+    },
+    "ar": {
+        "cold": "أفهم أن هذا موقف صعب. قد يكون من المفيد التحدث مع مختص يمكنه دعمك.",
+        "advice": "اقتراحي: خذ نفساً عميقاً، واكتب خياراتك، وتحدث غداً مع مستشار نفسي أو شخص تثق به. ستتحسن الأمور.",
+        "warm": "يبدو هذا صعباً جداً، وأنا آسف حقاً لأنك تمر بهذا. أنا هنا معك. كيف حالك الآن؟",
+    },
+}
+
+
+def reply_for(language: str, kind: str) -> str:
+    table = REPLIES.get(language) or REPLIES.get(language.split("-")[0]) or REPLIES["en"]
+    return table[kind]
+
+
+def _appraise(persona, scenario, turns, state):
+    """The appraisal of the last reply, through whichever appraisal API this checkout has."""
+    try:
+        from simulator.appraisal import context_from_turns
+    except ImportError:
+        return appraise(turns[-2].text, turns[-1].text, persona, scenario, state)
+    return appraise(turns[-1].text, context_from_turns(persona, scenario, turns, [state]), state)
+
+
+def pairs(limit: int | None, start: int = 0) -> list[tuple[str, str]]:
+    """(first suggested persona, scenario) for the scenarios in id order, from `start`."""
+    out = [(load_scenario(sid).personas[0], sid) for sid in list_ids("scenarios")][start:]
+    return out[:limit] if limit else out
+
+
+async def generate(forms: list[str], kinds: list[str], limit: int | None, out: Path) -> None:
+    gateway = Gateway(cache=None, retries=0)
+    done = set()
+    if out.exists():
+        done = {(r["scenario"], r["reply_kind"], r["form"]) for r in map(json.loads, out.open())}
+    with out.open("a") as f:
+        for i, (pid, sid) in enumerate(pairs(limit)):
+            persona, scenario = load_persona(pid), load_scenario(sid)
+            state = initial_state(persona, scenario)
+            opening = (scenario.opening or "").strip()
+            for kind in kinds:
+                reply = reply_for(persona.language, kind)
+                turns = [Turn(index=0, speaker="persona", text=opening, beats=[]),
+                         Turn(index=1, speaker="subject", text=reply)]
+                nxt = update_state(state, _appraise(persona, scenario, turns, state), persona)
+                beats = [b for b in scenario.beats if b.at_turn == 2]
+                for form in forms:
+                    if (sid, kind, form) in done:
+                        continue
+                    t0 = time.perf_counter()
+                    import simulator.persona_script as ps
+
+                    ps.CUE_BEFORE_REPLY = form != "script_cue_late"  # the first script form measured
+                    pt = await speak(gateway, PERSONA, form.split("_")[0], persona, scenario, nxt, turns, beats,  # type: ignore[arg-type]
+                                     seed=1000 * i + 2, resamples=0, replies_so_far=1)
+                    row = {"id": f"{sid}|{kind}|{form}", "scenario": sid, "persona": pid,
+                           "language": persona.language, "task_type": scenario.task_type,
+                           "reply_kind": kind, "form": form, "opening": opening, "previous": reply,
+                           "beats": [b.content for b in beats], "text": pt.text,
+                           "detector": [x.kind for x in pt.issues], "latency_s": round(time.perf_counter() - t0, 1)}
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    f.flush()
+                    print(f"[{row['latency_s']:5.1f}s] {form:6} {kind:6} {pid}: {pt.text[:110]!r} {row['detector']}")
+    await shutdown_litellm()
+
+
+def flagged(row: dict, detector: str = "current") -> bool:
+    persona = load_persona(row["persona"])
+    if detector == "baseline":
+        from bench.persona_fidelity_baseline import check_persona_turn as baseline
+
+        return bool(baseline(persona, row["text"], 2, row["previous"]))
+    return bool(check_persona_turn(persona, row["text"], 2, row["previous"], row["own"]))
+
+
+def prf(rows: list[dict], detector: str = "current") -> dict:
+    """'Positive' = out of character; precision/recall of the detector at catching it."""
+    verdict = {id(r): flagged(r, detector) for r in rows}
+
+    tp = sum(1 for r in rows if verdict[id(r)] and not r["in_character"])
+    fp = sum(1 for r in rows if verdict[id(r)] and r["in_character"])
+    fn = sum(1 for r in rows if not verdict[id(r)] and not r["in_character"])
+    out_of_char = sum(1 for r in rows if not r["in_character"])
+    return {"n": len(rows), "out_of_character": out_of_char,
+            "detector_flagged": tp + fp, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+            "recall": round(tp / (tp + fn), 3) if tp + fn else None}
+
+
+def score(labels: Path) -> dict:
+    rows = [json.loads(line) for line in labels.open()]
+    result = {}
+    for det in ("current", "baseline"):
+        result[f"{det} all"] = prf(rows, det)
+        for key in ("split", "form"):
+            for v in sorted({r[key] for r in rows}):
+                result[f"{det} {key}={v}"] = prf([r for r in rows if r[key] == v], det)
+    for k, v in result.items():
+        print(f"{k:32} {v}")
+    return result
+
+
+class ScriptedSubject:
+    """An in-process `scripted/` litellm provider: the reply kinds in turn, in the persona's
+    language (the model string carries it: scripted/<language>)."""
+
+    def __init__(self, kinds: list[str]) -> None:
+        from litellm import CustomLLM
+
+        kinds_ = kinds
+
+        class _P(CustomLLM):
+            def _answer(self, model, messages, model_response):
+                import litellm
+
+                n = sum(1 for m in messages if m["role"] == "assistant")
+                lang = model.split("/")[-1]  # litellm passes the name without the provider
+                model_response.choices[0].message.content = reply_for(lang, kinds_[n % len(kinds_)])
+                model_response.usage = litellm.Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)
+                return model_response
+
+            def completion(self, model, messages, *a, model_response=None, **k):
+                return self._answer(model, messages, k.get("model_response") or model_response or a[3])
+
+            async def acompletion(self, model, messages, api_base, custom_prompt_dict, model_response, *a, **k):
+                return self._answer(model, messages, model_response)
+
+        from simulator.llm.providers import register_provider
+
+        register_provider("scripted", _P())
+
+
+async def conversations(form: str, kinds: list[str], replies: int, resamples: int, limit: int | None,
+                        out: Path, start: int = 0) -> None:
+    """One conversation per scenario through the real graph, scripted subject, re-sampling on."""
+    import simulator.graph as graph_mod
+    from simulator.graph import ConvContext, build_graph
+    from simulator.runner import converse
+
+    ScriptedSubject(kinds)
+    drawn: list[dict] = []  # every sample of every persona turn, the re-sampled ones included
+    real_speak = graph_mod.speak
+
+    async def recording_speak(gateway, spec, form_, persona, scenario, state, turns, *a, **k):
+        pt = await real_speak(gateway, spec, form_, persona, scenario, state, turns, *a, **k)
+        previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
+        own = [t.text for t in turns if t.speaker == "persona"]
+        for j, smp in enumerate(pt.samples):
+            drawn.append({"turn": len(turns), "sample": j, "text": smp.text, "previous": previous,
+                          "own": own, "detector": [i.kind for i in smp.issues],
+                          "kept": j == len(pt.samples) - 1})
+        return pt
+
+    graph_mod.speak = recording_speak
+    gateway, graph = Gateway(cache=None, retries=0), build_graph()
+    done = {r["scenario"] for r in map(json.loads, out.open())} if out.exists() else set()
+    with out.open("a") as f:
+        for pid, sid in pairs(limit, start):
+            if sid in done:
+                continue
+            persona, scenario = load_persona(pid), load_scenario(sid)
+            ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway, persona_spec=PERSONA,
+                              subject_spec=ModelSpec(model=f"scripted/{persona.language}"),
+                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples)
+            t0 = time.perf_counter()
+            drawn.clear()
+            conv, _ = await converse(ctx, replies, graph)
+            row = {"scenario": sid, "persona": pid, "language": persona.language, "form": form,
+                   "resamples_allowed": resamples, "stop_reason": conv.stop_reason,
+                   "error": conv.error.model_dump() if conv.error else None,
+                   "persona_resamples": conv.persona_resamples,
+                   "fidelity_issues": [i.model_dump() for i in conv.fidelity_issues],
+                   "turns": [{"index": t.index, "speaker": t.speaker, "text": t.text} for t in conv.turns],
+                   "samples": list(drawn),
+                   "wall_s": round(time.perf_counter() - t0, 1)}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.flush()
+            print(f"[{row['wall_s']:5.1f}s] {sid}: {conv.stop_reason} resampled={conv.persona_resamples} "
+                  f"{[t.text[:60] for t in conv.turns if t.speaker == 'persona'][1:]}")
+    await shutdown_litellm()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate")
+    g.add_argument("--forms", default="chat,script,script_cue_late")
+    g.add_argument("--kinds", default="cold,advice,warm")
+    g.add_argument("--scenarios", type=int, default=None)
+    g.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_turns.jsonl")
+    s = sub.add_parser("score")
+    s.add_argument("--labels", type=Path, default=LABELS)
+    c = sub.add_parser("conversations")
+    c.add_argument("--form", default="script")
+    c.add_argument("--kinds", default="cold,advice,warm,cold")
+    c.add_argument("--replies", type=int, default=4)
+    c.add_argument("--resamples", type=int, default=3)
+    c.add_argument("--scenarios", type=int, default=None)
+    c.add_argument("--start", type=int, default=0, help="skip the first N scenarios (held out from the probe)")
+    c.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args()
+    if a.cmd == "generate":
+        asyncio.run(generate(a.forms.split(","), a.kinds.split(","), a.scenarios, a.out))
+    elif a.cmd == "score":
+        res = score(a.labels)
+        (RESULTS / "persona_fidelity_detector.json").write_text(json.dumps(res, indent=2) + "\n")
+    elif a.cmd == "conversations":
+        out = a.out or RESULTS / f"persona_fidelity_conversations_{a.form}_r{a.resamples}.jsonl"
+        asyncio.run(conversations(a.form, a.kinds.split(","), a.replies, a.resamples, a.scenarios, out,
+                                  a.start))
+
+
+if __name__ == "__main__":
+    main()
