@@ -1,7 +1,7 @@
 """The shipped learned heads and the runtime reply-quality score.
 
 A head is linear on features.features(): score = X @ coef + intercept (a logistic head's score
-is its log-odds; `probability=True` passes it through the logistic function). Weights live in
+is its log-odds: 1 / (1 + exp(-score)) is its probability). Weights live in
 weights/<name>.json with what they were fitted on, the data's terms and how to refit them.
 """
 
@@ -64,7 +64,7 @@ def reply_quality(reply: str, context: str, head: str = RUNTIME_HEAD) -> float:
 
     Higher = more like the replies people rated better. With the default head (fitted on PAIR:
     expert reflections 1, medium 0.5, generic/advice/off-target 0), scores fall mostly in
-    -0.3..1.2; it is a ranking score, not a probability. An empty reply scores None-free 0.0.
+    -0.3..1.2; it is a ranking score, not a probability. An empty reply scores 0.0.
     """
     if not reply.strip():
         return 0.0
