@@ -11,7 +11,6 @@ from judges.instruments.intensity import intensity_gap
 from judges.instruments.surface import length_words, question_rate
 from judges.instruments.tactics import tactic_repetition, tactics
 from judges.instruments.tokens import latin_share
-from judges.learned.heads import reply_quality
 from simulator.cards import Scenario
 from simulator.records import Conversation, PersonaState
 
@@ -41,11 +40,13 @@ def run_instruments(
     index in the conversation), intensity_gap / granularity / detail_overlap / distancing /
     question_rate (0..1), length_words (int), tactics (labels), reply_quality (the learned head of
     judges/learned/heads.py on the reply and the message it answers: higher = more like the
-    replies people rated better; a ranking score, roughly -0.3..1.2), plus "lexicon_coverage": "low"
+    replies people rated better; a ranking score, about -0.4..1.0), plus "lexicon_coverage": "low"
     when the reply or the message it answers is mostly not Latin script. Conversation: the mean of
     each per-turn metric (None when there are no subject turns), tactic_repetition (0..1) and
     subject_turns.
     """
+    from judges.learned.heads import reply_quality  # judges.learned imports judges.instruments
+
     expected = dict(scenario.expectations.emotions)
     details = list(scenario.expectations.salient_details)
     states = {s.after_reply: s.emotions for s in (trajectory or [])}

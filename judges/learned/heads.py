@@ -64,7 +64,8 @@ def reply_quality(reply: str, context: str, head: str = RUNTIME_HEAD) -> float:
 
     Higher = more like the replies people rated better. With the default head (fitted on PAIR:
     expert reflections 1, medium 0.5, generic/advice/off-target 0), scores fall mostly in
-    -0.3..1.2; it is a ranking score, not a probability. An empty reply scores 0.0.
+    -0.4..1.0 (1st-99th percentile -0.2..0.8 on the three human sets); a ranking score, not a
+    probability. An empty reply scores 0.0.
     """
     if not reply.strip():
         return 0.0
