@@ -162,3 +162,12 @@ def test_embedding_disk_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setattr(embeddings, "_encode", lambda texts: pytest.fail("re-embedded a cached text"))
     assert np.array_equal(embeddings.embed([PROMPT])[0], v)
     assert embeddings.load_disk_cache(tmp_path / "missing.npz") == 0
+
+
+@pytest.mark.parametrize("first", ["judges.learned", "judges.instruments", "judges.calibration.scorers"])
+def test_modules_import_in_any_order(first):
+    import subprocess
+    import sys
+
+    code = f"import {first}; from judges.learned import reply_quality; import judges.instruments.conversation"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
