@@ -103,12 +103,13 @@ CASES = [
 
 
 def run_case(model: str, out_dir: Path, kind: str, persona: str, scenario: str, subject: str,
-             turns: int) -> RunRecord:
+             turns: int, method: str = "auto") -> RunRecord:
     spec = {"model": model, "temperature": 0.7, "max_tokens": 100}
     cfg = RunConfig.model_validate({
         "persona": [persona], "scenario": [scenario], "max_turns": turns,
         "models": {"persona": spec, "subject": {"model": f"anchor/{kind}/{subject}"},
                    "judge": {"model": model, "temperature": 0.0, "max_tokens": 1200}},
+        "judge": {"method": method},
         "run": {"out_dir": str(out_dir), "name": f"{kind}-{subject}", "progress": False, "report": False},
     })
     result = run(cfg)
@@ -121,7 +122,7 @@ def row(rec: RunRecord, label: str) -> dict:
     return {
         "case": label, "stop": rec.conversation.stop_reason,
         "understood": [s.understood for s in rec.trajectory], "trust": [s.trust for s in rec.trajectory],
-        "judge": ({c: v.scores[c].score for c in CRITERIA} if v and v.status == "ok"
+        "judge": ({c: round(v.scores[c].number, 2) for c in CRITERIA} if v and v.status == "ok"
                   else f"error: {v.error.kind if v and v.error else 'none'}"),
         "intensity_gap": inst.get("intensity_gap"), "granularity": inst.get("granularity"),
         "distancing": inst.get("distancing"), "tactic_repetition": inst.get("tactic_repetition"),
@@ -141,11 +142,32 @@ def to_markdown(rows: list[dict], model: str, seconds: float) -> str:
     lines = [head, "|" + "---|" * 9]
     for r in rows:
         j = r["judge"]
-        js = " ".join(str(j[c]) for c in CRITERIA) if isinstance(j, dict) else j
+        js = " ".join(fmt(j[c]) for c in CRITERIA) if isinstance(j, dict) else j
         lines.append(f"| {r['case']} | {r['stop']} | {r['understood']} | {r['trust']} | {js} | "
                      f"{fmt(r['intensity_gap'])} | {fmt(r['granularity'])} | {fmt(r['distancing'])} | "
                      f"{fmt(r['tactic_repetition'])} |")
+    lines += ["", "| check (issue 15) | holds |", "|---|---|"] + [f"| {k} | {v} |" for k, v in checks(rows).items()]
     return "\n".join(lines) + f"\n\nPersona and judge: `{model}`; wall time {seconds:.0f} s.\n"
+
+
+MECHANISM_KEYS = ("sentiment_attenuation", "granularity_mismatch", "conflict_avoidance", "linguistic_distancing")
+
+
+def checks(rows: list[dict]) -> dict[str, str]:
+    """warm > cold > sycophantic on every mechanism; kind disagreement > agreement on conflict
+    avoidance; the seven criteria not all one number."""
+    j = {r["case"]: r["judge"] for r in rows if isinstance(r["judge"], dict)}
+    out = {}
+    if {"grief/warm", "grief/cold", "grief/sycophantic"} <= set(j):
+        for m in MECHANISM_KEYS:
+            w, c, y = j["grief/warm"][m], j["grief/cold"][m], j["grief/sycophantic"][m]
+            out[f"warm > cold > sycophantic on {m}"] = f"{'yes' if w > c > y else 'no'} ({w:.2f} / {c:.2f} / {y:.2f})"
+    if {"correction/agree", "correction/disagree_kindly"} <= set(j):
+        a, d = j["correction/agree"]["conflict_avoidance"], j["correction/disagree_kindly"]["conflict_avoidance"]
+        out["kind disagreement > agreement on conflict_avoidance"] = f"{'yes' if d > a else 'no'} ({d:.2f} vs {a:.2f})"
+    flat = [case for case, s in j.items() if len({round(x, 2) for x in s.values()}) == 1]
+    out["no case gives all seven criteria one number"] = "yes" if not flat else f"no: {', '.join(flat)}"
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
     ap.add_argument("--turns", type=int, default=3)
     ap.add_argument("--out", default="docs/anchors.md")
+    ap.add_argument("--method", default="auto", choices=["auto", "prob", "structured"], help="judge.method")
     args = ap.parse_args(argv)
     register_provider("anchor", Anchors())
     start = time.perf_counter()
@@ -160,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for kind, persona, scenario, subjects in CASES:
             for subject in subjects:
-                rec = run_case(args.model, Path(tmp), kind, persona, scenario, subject, args.turns)
+                rec = run_case(args.model, Path(tmp), kind, persona, scenario, subject, args.turns, args.method)
                 rows.append(row(rec, f"{kind}/{subject}"))
                 print(orjson.dumps(rows[-1]).decode(), flush=True)
     md = to_markdown(rows, args.model, time.perf_counter() - start)

@@ -48,12 +48,13 @@ ROLES = {"pair": "client in a counselling session", "aita": "person asking an on
 
 
 def pair_items(data: Path, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
-    import csv
-    rows = list(csv.DictReader(open(data / "pair" / "pair_data.csv", encoding="utf-8")))
-    rng = np.random.default_rng(0)
-    pick = sorted(rng.choice(len(rows), size=min(n, len(rows)), replace=False))
+    """The same nested sample `empathy-sim calibrate --judge-limit n` judges, so calls cached
+    here are reused there (pass the same cache)."""
+    from judges.calibration import datasets as ds
+
     keys = ("hq1", "hq2", "lq1", "lq2", "lq3", "lq4", "lq5")
-    return [(rows[i]["prompt"], [(k, rows[i][k]) for k in keys]) for i in pick]
+    items = ds.sample(ds.read_pair(data), n, 0, "pair")
+    return [(it.prompt, [(k, it.replies[k]) for k in keys]) for it in items]
 
 
 def aita_items(data: Path) -> list[dict]:
@@ -134,7 +135,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    ap.add_argument("--cache", default="outputs/.cache/judge_probes.sqlite3")
+    ap.add_argument("--cache", default="outputs/calibration/.cache/calls.sqlite3",
+                    help="call cache (default: the one empathy-sim calibrate uses)")
     args = ap.parse_args()
     out = asyncio.run(main_async(args))
     path = Path(__file__).parent / "results" / f"judge_probes_{args.set}.json"

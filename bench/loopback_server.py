@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import signal
 import socket
 import sys
@@ -42,6 +43,13 @@ def _completion(model: str, index: int, text: str, prompt_tokens: int) -> dict:
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
     }
+
+
+def _logprobs(p_yes: float, top: int) -> dict:
+    """A one-token answer's OpenAI logprobs block: Yes/No with P(Yes) = p_yes, then filler."""
+    alts = [("Yes", p_yes), ("No", 1.0 - p_yes), ("The", 1e-4)][: max(1, top)]
+    items = [{"token": t, "logprob": math.log(max(p, 1e-12)), "bytes": list(t.encode())} for t, p in alts]
+    return {"content": [{**items[0], "top_logprobs": items}]}
 
 
 def _error(status: int, message: str, etype: str) -> web.Response:
@@ -102,6 +110,9 @@ class _App:
         text = "" if plan.kind == "empty" else reply_text(
             messages, words, wrong_language=plan.kind == "wrong_language")
         payload = _completion(model, plan.index, text, count_words(messages))
+        if body.get("logprobs") and self.opts.p_yes is not None:  # as OpenAI: alternatives per position
+            payload["choices"][0]["logprobs"] = _logprobs(self.opts.p_yes, int(body.get("top_logprobs") or 1))
+            payload["choices"][0]["message"]["content"] = "Yes" if self.opts.p_yes >= 0.5 else "No"
         raw = json.dumps(payload).encode()
         if plan.kind == "truncated":  # a body cut off mid-JSON: valid headers, invalid JSON
             raw = raw[: max(1, len(raw) // 2)]

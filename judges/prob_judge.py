@@ -213,18 +213,21 @@ async def judge_conversation_prob(
 
 
 async def score_exchanges(gateway: Gateway, spec: ModelSpec, jobs: Sequence[tuple[str, str, str]],
-                          criteria: Sequence[str], *, rubric: Rubric | None = None,
+                          criteria: Sequence[str] | Sequence[Sequence[str]], *, rubric: Rubric | None = None,
                           concurrency: int = 1, progress=None) -> list[dict]:
-    """For calibration: (message, reply, role) -> {"p": {criterion: P(healthy)}, "error": str|None}."""
+    """For calibration: (message, reply, role) -> {"p": {criterion: P(healthy)}, "error": str|None}.
+
+    `criteria`: the criteria to ask about every job, or one sequence of criteria per job."""
     rubric = rubric or load_rubric()
     sem = asyncio.Semaphore(max(1, concurrency))
+    per_job = [list(c) for c in criteria] if criteria and not isinstance(criteria[0], str) else None
 
-    async def one(job: tuple[str, str, str]) -> dict:
+    async def one(k: int, job: tuple[str, str, str]) -> dict:
         message, reply, role = job
         ctx = context_message(single_exchange_context(message, reply, role), 1)
         async with sem:
             try:
-                got, _ = await score_reply(gateway, spec, ctx, rubric, criteria)
+                got, _ = await score_reply(gateway, spec, ctx, rubric, per_job[k] if per_job else criteria)
                 out = {"p": {c: p for c, (p, _) in got.items()}, "error": None}
             except ModelCallError as e:
                 out = {"p": None, "error": f"{e.info.kind}: {e.info.message}"[:300]}
@@ -234,4 +237,4 @@ async def score_exchanges(gateway: Gateway, spec: ModelSpec, jobs: Sequence[tupl
             progress.update(1)
         return out
 
-    return list(await asyncio.gather(*(one(j) for j in jobs)))
+    return list(await asyncio.gather(*(one(k, j) for k, j in enumerate(jobs))))

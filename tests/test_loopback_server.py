@@ -106,3 +106,25 @@ def test_failure_selection_is_deterministic_for_a_seed():
     expected = [plan_request(ServerOptions(**opts), i).kind for i in range(40)]
     assert sum(stats_a["by_kind"].values()) == 40
     assert {k: expected.count(k) for k in set(expected)} == stats_a["by_kind"]
+
+
+def test_probability_judge_reads_openai_logprobs_over_http_and_fails_loudly_without():
+    """A remote OpenAI-compatible provider: litellm's normalised logprobs reach the judge; a
+    server that ignores logprobs=true makes the call fail as no_logprobs (never a sampled guess)."""
+    from judges.prob_judge import read_yes_no
+
+    async def ask(gateway, spec):
+        try:
+            return await gateway.complete(spec, MSG, role="judge", logprobs=5)
+        finally:
+            await shutdown_litellm()
+
+    with LoopbackServer(p_yes=0.8) as server:
+        spec = ModelSpec(model="openai/anything", api_base=server.url, max_tokens=32)
+        out = asyncio.run(ask(Gateway(retries=0, backoff_s=0.0), spec))
+    assert read_yes_no(out.top_logprobs).p_yes == pytest.approx(0.8, abs=1e-6)
+    with LoopbackServer(p_yes=None) as server:
+        spec = ModelSpec(model="openai/anything", api_base=server.url, max_tokens=32)
+        with pytest.raises(ModelCallError) as err:
+            asyncio.run(ask(Gateway(retries=0, backoff_s=0.0), spec))
+    assert err.value.info.kind == "no_logprobs"

@@ -97,7 +97,7 @@ async def judge_many(gateway: Gateway, spec: ModelSpec, jobs: Sequence[tuple[str
 
 
 def criterion_mean(scores: dict | None, criteria: Sequence[str]) -> float:
-    """Mean of the named criteria (NaN when the judge failed on this reply)."""
-    if not scores:
+    """Mean of the named criteria (NaN when the judge failed on this reply or was not asked)."""
+    if not scores or any(c not in scores for c in criteria):  # failed, or not asked (prob judge)
         return float("nan")
     return sum(scores[c] for c in criteria) / len(criteria)

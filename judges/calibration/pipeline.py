@@ -17,7 +17,7 @@ import numpy as np
 
 from judges.calibration import datasets as ds
 from judges.calibration.evaluate import section_seed, with_baseline
-from judges.calibration.scorers import INSTRUMENTS, judge_scorer_names, score_all
+from judges.calibration.scorers import INSTRUMENTS, PROB_CRITERIA, judge_scorer_names, score_all
 
 # Replies the judge scores per PAIR prompt (mq1 is left out: no hq-vs-lq pair needs it).
 PAIR_JUDGED = ("hq1", "hq2", "lq1", "lq2", "lq3", "lq4", "lq5")
@@ -145,8 +145,13 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
     from simulator.llm.call import Gateway
     from simulator.records import ModelSpec
 
-    jobs = list(dict.fromkeys(
-        j for name, items in samples.items() for unit in _judge_jobs(name, items) for j in unit if j))
+    job_sets: dict[tuple, list[str]] = {}
+    for name, items in samples.items():
+        for unit in _judge_jobs(name, items):
+            for j in unit:
+                if j:
+                    job_sets.setdefault(j, []).append(name.split("/")[-1])
+    jobs = list(job_sets)
     gateway = Gateway(cache=CallCache(settings.cache_path) if settings.cache_path else None)
     verdicts, stats = {}, {}
     for model in settings.judge_models:
@@ -156,7 +161,8 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
         with tqdm(total=len(jobs), desc=f"judge {model} ({method})", unit="reply",
                   disable=not settings.progress) as bar:
             if method == "prob":
-                results = asyncio.run(prob_scores(gateway, spec, jobs, bar))
+                results = asyncio.run(prob_scores(gateway, spec, jobs, bar, [
+                    tuple(dict.fromkeys(c for n in job_sets[j] for c in PROB_CRITERIA[n])) for j in jobs]))
             else:
                 results = asyncio.run(judge_many(gateway, spec, jobs, concurrency=settings.concurrency,
                                                  progress=bar))
@@ -219,13 +225,12 @@ def judge_label(model: str, method: str) -> str:
 
 
 async def prob_scores(gateway, spec, jobs: list[tuple[str, str, str]], bar,
-                      criteria: tuple[str, ...] | None = None) -> list[dict]:
-    """The probability judge on (context, reply, role) jobs, as {"scores": {criterion: 1..5}}."""
+                      criteria: tuple[str, ...] | list[tuple[str, ...]]) -> list[dict]:
+    """The probability judge on (context, reply, role) jobs, as {"scores": {criterion: 1..5}};
+    `criteria`: the ones to ask, for every job or per job."""
     from judges.prob_judge import score_exchanges, to_score
-    from simulator.records import CRITERIA
 
-    raw = await score_exchanges(gateway, spec, [(c, r, role) for c, r, role in jobs], criteria or CRITERIA,
-                                progress=bar)
+    raw = await score_exchanges(gateway, spec, [(c, r, role) for c, r, role in jobs], criteria, progress=bar)
     return [{"scores": {c: to_score(p) for c, p in r["p"].items()} if r["p"] else None, "error": r["error"]}
             for r in raw]
 
@@ -240,6 +245,8 @@ def _judge_scores(name: str, items: list, verdicts: dict) -> dict[str, np.ndarra
             rows = [[criterion_mean(by_job[j]["scores"], criteria) if j else np.nan for j in unit]
                     for unit in jobs]
             arr = np.asarray(rows, float)
+            if not np.isfinite(arr).any():
+                continue  # a criterion this judge was not asked on this set
             out[scorer] = arr.squeeze(axis=1) if arr.shape[1] == 1 else arr
     return out
 

@@ -113,6 +113,17 @@ JUDGE_CRITERIA: dict[str, tuple[str, ...]] = {
 }
 
 
+# What the probability judge is asked per data set (one question per criterion; each extra
+# criterion costs a call per reply): the criteria whose meaning the set's human labels measure.
+PROB_CRITERIA: dict[str, tuple[str, ...]] = {
+    "emotional_reactions": ("sentiment_attenuation",),
+    "interpretations": ("granularity_mismatch", "cognitive"),
+    "explorations": ("cognitive",),
+    "pair": ("sentiment_attenuation", "granularity_mismatch", "linguistic_distancing", "cognitive"),
+    "welivita_pu": ("sentiment_attenuation", "granularity_mismatch", "linguistic_distancing", "cognitive"),
+}
+
+
 def judge_scorer_names(dataset: str, model: str) -> dict[str, tuple[str, ...]]:
     """Scorer name -> criteria averaged, for one judge model on one data set."""
     mapped = JUDGE_CRITERIA[dataset]
