@@ -1,15 +1,23 @@
-"""The non-run subcommands of `empathy-sim` (argparse; Hydra handles runs and sweeps)."""
+"""The non-run subcommands of `empathy-sim` (argparse; Hydra handles runs and sweeps).
+
+Start-up stays cheap: nothing here imports litellm or llama-cpp at module level, and a
+subcommand's own module (and what it pulls in) is imported only when that subcommand runs, so
+`list`, `validate`, `report`, `export` and `summary` answer without loading any model library.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
+import re
 from pathlib import Path
 
 from simulator.cli import fail
 
 # Subcommands that live in their own modules, added as they exist: name -> module with
-# add_arguments(parser) and run(args).
+# add_arguments(parser) and run(args). Only the module of the subcommand being run is imported.
 EXTERNAL = {
     "calibrate": "judges.calibration_cli", "export": "simulator.export", "pairwise": "judges.pairwise",
 }
@@ -45,7 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> None:
     ]
     errors = 0
     for p in paths:
-        model = Persona if "persona" in p.parent.name else Scenario
+        model = Persona if card_kind(p) == "persona" else Scenario
         try:
             load_card_file(model, p)
         except (CardError, OSError) as e:
@@ -54,6 +62,20 @@ def cmd_validate(args: argparse.Namespace) -> None:
     print(f"{len(paths) - errors} valid, {errors} invalid")
     if errors:
         raise SystemExit(2)
+
+
+def card_kind(path: Path) -> str:
+    """persona or scenario: from the folder name where it says (personas/, scenarios/), else from
+    the card's own top-level keys (only scenarios have a theme, task type or beats)."""
+    folder = path.parent.name.lower()
+    for kind in ("persona", "scenario"):
+        if kind in folder:
+            return kind
+    try:
+        head = path.read_text("utf-8", errors="replace")[: 256 * 1024]
+    except OSError:
+        return "scenario"  # load_card_file reports the unreadable file
+    return "scenario" if re.search(r"^(theme|task_type|beats|expectations)\s*:", head, re.M) else "persona"
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
@@ -101,7 +123,9 @@ def cmd_report(args: argparse.Namespace) -> None:
         print(f"{kind} → {p}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The subcommand parser; with `only`, the arguments of the other external subcommands are
+    left out, so their modules are not imported."""
     ap = argparse.ArgumentParser(prog="empathy-sim")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="list personas and scenarios")
@@ -133,18 +157,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.set_defaults(fn=cmd_report)
     for name, module in EXTERNAL.items():
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
+        help_line = module_help(module)
+        if help_line is None:  # module not present in this installation
             continue
-        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
-        mod.add_arguments(p)
-        p.set_defaults(fn=mod.run)
+        p = sub.add_parser(name, help=help_line)
+        if only is None or only == name:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(fn=mod.run)
     return ap
 
 
+def module_help(module: str) -> str | None:
+    """First line of a module's docstring, read from its source without importing it."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except ImportError:
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text("utf-8"))) or ""
+    return (doc.strip().splitlines() or [""])[0]
+
+
 def dispatch(name: str, argv: list[str]) -> None:
-    args = build_parser().parse_args([name] + argv)
+    args = build_parser(only=name).parse_args([name] + argv)
     if name == "judge" and not args.model:
         args.model = ["local/qwen2.5-1.5b"]
     args.fn(args)
