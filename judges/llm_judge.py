@@ -118,9 +118,12 @@ def _norm(s: str) -> str:
 
 
 def verify_evidence(conversation: Conversation, turn: int, quote: str) -> bool:
-    """True when quote appears (whitespace- and case-insensitively) in that subject turn."""
+    """True when quote appears (whitespace- and case-insensitively) in that subject turn.
+
+    A quote from a persona turn is never verified, however exact: the judge is told to quote the
+    subject, and the person's own words are no evidence about the reply."""
     q = _norm(quote)
-    if not q or not 0 <= turn < len(conversation.turns):
+    if not q or not 0 <= turn < len(conversation.turns) or conversation.turns[turn].speaker != "subject":
         return False
     return q in _norm(conversation.turns[turn].text)
 
