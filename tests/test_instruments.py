@@ -283,8 +283,8 @@ def _conversation() -> Conversation:
 def test_run_instruments_shape_and_values():
     out = run_instruments(_conversation(), _scenario())
     assert set(out) == {"per_turn", "conversation"}
-    keys = {"turn", "intensity_gap", "granularity", "detail_overlap", "distancing", "question_rate", "length_words",
-            "reply_quality", "tactics"}
+    keys = {"turn", "intensity_gap", "granularity", "detail_overlap", "distancing", "capitulation", "question_rate",
+            "length_words", "reply_quality", "tactics"}
     rows = out["per_turn"]
     assert [r["turn"] for r in rows] == [1, 3, 5]
     assert set(rows[0]) == keys and set(rows[1]) == keys
@@ -294,8 +294,8 @@ def test_run_instruments_shape_and_values():
     assert isinstance(rows[0]["length_words"], int)
     conv = out["conversation"]
     assert set(conv) == {
-        "intensity_gap", "granularity", "detail_overlap", "distancing", "question_rate", "length_words",
-        "reply_quality", "tactic_repetition", "subject_turns",
+        "intensity_gap", "granularity", "detail_overlap", "distancing", "capitulation", "question_rate",
+        "length_words", "reply_quality", "tactic_repetition", "subject_turns",
     }
     assert conv["subject_turns"] == 3
     assert conv["distancing"] == pytest.approx(sum(r["distancing"] for r in rows) / 3, abs=1e-6)

@@ -8,6 +8,7 @@ from judges.instruments.details import detail_overlap
 from judges.instruments.distancing import distancing
 from judges.instruments.granularity import granularity
 from judges.instruments.intensity import intensity_gap
+from judges.instruments.stance import capitulation
 from judges.instruments.surface import length_words, question_rate
 from judges.instruments.tactics import tactic_repetition, tactics
 from judges.instruments.tokens import latin_share
@@ -16,8 +17,8 @@ from simulator.records import Conversation, PersonaState
 
 # Below this share of Latin letters the English lexicons see too little of the text to trust.
 MIN_LATIN_SHARE = 0.6
-TURN_METRICS = ("intensity_gap", "granularity", "detail_overlap", "distancing", "question_rate", "length_words",
-                "reply_quality")
+TURN_METRICS = ("intensity_gap", "granularity", "detail_overlap", "distancing", "capitulation", "question_rate",
+                "length_words", "reply_quality")
 
 
 def _low_coverage(text: str) -> bool:
@@ -38,6 +39,7 @@ def run_instruments(
 
     Returns {"per_turn": [...], "conversation": {...}}. Per turn: "turn" (the subject turn's
     index in the conversation), intensity_gap / granularity / detail_overlap / distancing /
+    capitulation (the conflict-avoidance surface cue: agreement-marker share, 1 = only agreement) /
     question_rate (0..1), length_words (int), tactics (labels), reply_quality (the learned head of
     judges/learned/heads.py on the reply and the message it answers: higher = more like the
     replies people rated better; a ranking score, about -0.4..1.0), plus "lexicon_coverage": "low"
@@ -68,6 +70,7 @@ def run_instruments(
             "granularity": granularity(reply, targets)["score"],
             "detail_overlap": detail_overlap(reply, details),
             "distancing": distancing(reply, referral_expected=referral_expected)["score"],
+            "capitulation": capitulation(reply)["score"],
             "question_rate": question_rate(reply),
             "length_words": length_words(reply),
             "reply_quality": reply_quality(reply, persona_text),
