@@ -35,7 +35,7 @@ from simulator.records import Appraisal, Landed, PersonaState, Turn
 
 MODES = ("deterministic", "llm", "hybrid")
 MAX_DELTA = 10
-UNHEARD_BELOW = 0.4          # an appraisal below this counts as "not heard"
+UNHEARD_BELOW = 0.3          # an appraisal below this counts as "not heard"
 DISENGAGE_AFTER = 3          # consecutive unheard replies before the persona leaves
 FRUSTRATION = "frustration"
 POSITIVE_FAMILIES = {"warmth"}
@@ -44,6 +44,13 @@ POSITIVE_FAMILIES = {"warmth"}
 INTENSITY_SHARE = 0.5
 # Misses weigh more than hits (people do not recover along a uniform arc; PSI-Bench).
 MISS_WEIGHT = 1.5
+# The appraisal score at which nothing moves. Chosen on the ESConv "tune" half only (0.5, 0.45,
+# 0.4 tried; docs/calibration.md reports the other half): ordinary peer-support replies score
+# about 0.4-0.5 on the instruments, and an ordinary reply should not read as a miss.
+NEUTRAL = 0.4
+# Understood and trust move in proportion to the headroom left (soft bounds, from 40 points away),
+# so a long run of good replies does not pin everyone at 100 and forget what came before.
+HEADROOM = 60
 # Semantic overlap (cosine) mapped onto 0..1 between these points.
 SEM_FLOOR, SEM_FULL = 0.15, 0.55
 MIN_CONTENT_WORDS = 3        # fewer content words than this engage nothing ("hi", "ok bye")
@@ -220,17 +227,22 @@ def deterministic_deltas(prev: PersonaState, a: Appraisal, persona: Persona) -> 
     """The bounded changes a deterministic appraisal implies."""
     o = a.overall
     v = persona.emotional_arc.volatility
-    centred = (o - 0.5) * v  # -0.5..0.5 scaled by how reactive this person is
+    centred = (o - NEUTRAL) * v  # about -0.4..0.6 scaled by how reactive this person is
     if centred < 0:
         centred *= MISS_WEIGHT
     emotions = {}
     for e in prev.emotions:
         # Being met eases painful feelings and lifts warm ones; being missed does the reverse.
         emotions[e] = _bounded(centred * 20 * (1 if _positive(e) else -1))
-    trust = _bounded(centred * 30)
+
+    def soft(x: float, level: int) -> int:
+        room = (100 - level) if x > 0 else level
+        return _bounded(x * min(1.0, room / HEADROOM))
+
+    trust = soft(centred * 30, prev.trust)
     if a.stance_held is not None and a.stance_held < 0.5:
         trust = min(trust, 0) - 2  # agreement with what it should have corrected earns no trust
-    return Landed(understood=_bounded(centred * 40), trust=_bounded(trust), emotions=emotions)
+    return Landed(understood=soft(centred * 40, prev.understood), trust=_bounded(trust), emotions=emotions)
 
 
 def blend(a: Landed, b: Landed) -> Landed:
