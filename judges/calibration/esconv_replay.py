@@ -152,6 +152,8 @@ def _scores(rows: list[Replayed], k: int | None) -> dict[str, np.ndarray]:
     out["neg_turns"] = -np.asarray([len(r.conv.exchanges) for r in rows], float)   # baseline
     out["words"] = -out["neg_words"]
     out["turns"] = -out["neg_turns"]
+    # the seeded starting intensity: the only outcome-free input; a high start leaves more to fall
+    out["initial"] = np.asarray([r.conv.initial_intensity or 3 for r in rows], float)
     return out
 
 
@@ -181,7 +183,7 @@ def measure(rows: list[Replayed], k: int | None, seed: int = 0, resamples: int =
     out: dict = {"n": n, "n_success": int(ok.sum()), "n_failed": int((~ok).sum()),
                  "n_empathy": int((~np.isnan(emp)).sum()), "n_drop": int((~np.isnan(drop)).sum()),
                  "auc": {}, "rho_empathy": {}, "rho_empathy_esconv": {}, "rho_drop": {}}
-    for key in ("understood", "trust", "drop", "words", "turns"):
+    for key in ("understood", "trust", "drop", "words", "turns", "initial"):
         out["auc"][key] = _fig(auc_of(key), n, seed, resamples)
         out["rho_empathy"][key] = _fig(rho_of(key, emp, everyone), n, seed, resamples)
         out["rho_empathy_esconv"][key] = _fig(rho_of(key, emp, ok), n, seed, resamples)

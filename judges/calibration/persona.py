@@ -86,7 +86,7 @@ def _cell(f: dict | None) -> str:
 
 ROWS = (("understood", "final felt-understood"), ("trust", "final trust"),
         ("drop", "simulated intensity drop"), ("words", "baseline: mean reply length (words)"),
-        ("turns", "baseline: supporter turns"))
+        ("turns", "baseline: supporter turns"), ("initial", "baseline: seeded initial intensity"))
 
 
 def table(m: dict) -> list[str]:
