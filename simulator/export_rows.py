@@ -30,8 +30,9 @@ FORMATS = ("openai", "hf", "dpo")
 
 def keep(rec: RunRecord, *, personas: set[str] | None = None, scenarios: set[str] | None = None,
          min_score: float | None = None, criterion: str | None = None) -> bool:
-    """Status ok and inside every filter given; a record with no score fails a --min-score."""
-    if rec.status != "ok":
+    """Evaluable (status ok, no non-evaluable termination) and inside every filter given; a record
+    with no score fails a --min-score."""
+    if not rec.evaluable:
         return False
     if personas and rec.persona.id not in personas:
         return False

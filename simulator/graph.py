@@ -23,7 +23,7 @@ from simulator.fidelity import PERSONA_FIDELITY
 from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
 from simulator.persona_prompt import subject_messages
 from simulator.persona_turn import speak
-from simulator.records import ErrorInfo, FidelityIssue, ModelSpec, PersonaState, StopReason, Turn
+from simulator.records import ErrorInfo, FidelityIssue, ModelSpec, PersonaState, StopReason, Turn, error_reason
 
 
 class ConvState(TypedDict, total=False):
@@ -58,8 +58,8 @@ class ConvContext:
 
 
 def stop_reason(state: ConvState) -> StopReason | None:
-    if state.get("error"):
-        return "error"
+    if err := state.get("error"):
+        return error_reason(err)  # typed: subject / persona / infrastructure error or budget stop
     if state.get("disengaged"):
         return "persona_disengaged"
     if state.get("persona_ended"):

@@ -12,11 +12,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.cards import Persona, Scenario
 
-SCHEMA_VERSION = 2  # 2: probability-judge fields (value, confidence, per-turn criteria, tension); persona appraisal mode, landed changes, stance
+SCHEMA_VERSION = 3  # 2: probability-judge fields (value, confidence, per-turn criteria, tension); persona appraisal mode, landed changes, stance
+# 3: typed termination (stop_reason subject_error / persona_error / infrastructure_error / budget_stop instead of
+#    "error"); RunRecord.error for a scoring failure (an instrument crash) of a finished conversation.
+#    Schema-1 and -2 records still read: RunRecord.termination derives their typed reason.
 
 Role = Literal["persona", "subject", "judge"]
 Speaker = Literal["persona", "subject"]
-StopReason = Literal["persona_ended", "persona_disengaged", "max_turns", "error"]
+# Non-evaluable terminations (after tau2-bench's TerminationReason): never scored, counted apart.
+NonEvaluable = Literal["subject_error", "persona_error", "judge_error", "infrastructure_error", "budget_stop"]
+NON_EVALUABLE: tuple[NonEvaluable, ...] = (
+    "subject_error", "persona_error", "judge_error", "infrastructure_error", "budget_stop")
+# How a conversation ended. judge_error never ends a conversation (judging comes after it), so it
+# appears only as a record's termination. "error" is what schema 1-2 stored for every failure.
+StopReason = Literal["persona_ended", "persona_disengaged", "max_turns", "subject_error", "persona_error",
+                     "infrastructure_error", "budget_stop", "error"]
+Termination = Literal["persona_ended", "persona_disengaged", "max_turns",
+                      "subject_error", "persona_error", "judge_error", "infrastructure_error", "budget_stop"]
 Mechanism = Literal[
     "sentiment_attenuation", "granularity_mismatch", "conflict_avoidance", "linguistic_distancing"
 ]
@@ -55,6 +67,38 @@ class ErrorInfo(Record):
     kind: str = Field(description="e.g. rate_limit, server_error, timeout, empty_reply, parse_error")
     role: Role | None = None
     message: str
+
+
+# ErrorInfo kinds: the provider or the network failed, whichever role was calling.
+PROVIDER_KINDS = frozenset({"rate_limit", "timeout", "auth", "context_window", "not_found", "bad_request",
+                            "connection", "server_error", "provider_error"})
+BUDGET_KINDS = frozenset({"token_cap", "budget_exhausted"})
+PERSONA_FIDELITY_KIND = "persona_fidelity"  # == simulator.fidelity.PERSONA_FIDELITY (this floor imports nothing)
+SCORING_KINDS = frozenset({"instrument_error"})
+
+
+def error_reason(err: ErrorInfo) -> NonEvaluable:
+    """The typed termination an error stands for.
+
+    budget_stop: a token or cost cap was reached. persona_error: the persona failed to stay in
+    character, or the simulator's own code or output failed (the persona role, not its provider).
+    infrastructure_error: the provider or network failed for any role, or our code failed
+    outside the persona. subject_error: the subject's call succeeded but its output is unusable
+    (an empty reply). judge_error: a judge or an instrument failed on a finished conversation.
+    """
+    if err.kind in BUDGET_KINDS:
+        return "budget_stop"
+    if err.kind == PERSONA_FIDELITY_KIND:
+        return "persona_error"
+    if err.kind in PROVIDER_KINDS:
+        return "infrastructure_error"
+    if err.kind in SCORING_KINDS or err.role == "judge":
+        return "judge_error"
+    if err.role == "persona":
+        return "persona_error"
+    if err.role == "subject" and err.kind != "internal":
+        return "subject_error"
+    return "infrastructure_error"
 
 
 class Landed(Record):
@@ -228,8 +272,34 @@ class RunRecord(Record):
     trajectory: list[PersonaState] = []
     verdicts: list[JudgeVerdict] = []
     instruments: dict[str, object] = {}
+    error: ErrorInfo | None = Field(
+        None, description="a scoring failure of a finished conversation (an instrument crash); "
+                          "conversation errors live in conversation.error, judge errors in verdicts")
     usage: dict[str, Usage] = {}
     timings: dict[str, float] = {}
     config_hash: str
     code_version: str
     created_at: str
+
+    @property
+    def termination(self) -> Termination:
+        """How the record ended, typed; the NON_EVALUABLE ones are never scored.
+
+        Derived, so schema-1/-2 records (stop_reason "error"; an instrument crash stored as
+        instruments["error"] in an ok record) read with the same reasons as new ones.
+        """
+        conv = self.conversation
+        if conv.error is not None:
+            return error_reason(conv.error)
+        if conv.stop_reason == "error":
+            return "infrastructure_error"
+        if self.error is not None:
+            return error_reason(self.error)
+        if "error" in self.instruments or any(v.status == "error" for v in self.verdicts):
+            return "judge_error"
+        return conv.stop_reason or "max_turns"
+
+    @property
+    def evaluable(self) -> bool:
+        """Scored: status ok and no non-evaluable termination."""
+        return self.status == "ok" and self.termination not in NON_EVALUABLE

@@ -38,7 +38,8 @@ PROFILE_FEATURES = ("distancing", "question_rate", "length_words", "intensity")
 
 
 def ok_records(records: list[RunRecord]) -> list[RunRecord]:
-    return [r for r in records if r.status == "ok"]
+    """The evaluable records: a non-evaluable termination never reaches a score."""
+    return [r for r in records if r.evaluable]
 
 
 def by_model(records: list[RunRecord]) -> dict[str, list[RunRecord]]:
@@ -256,6 +257,8 @@ def error_rows(records: list[RunRecord]) -> list[dict]:
         if r.conversation.error:
             e = r.conversation.error
             rows.append({**base, "where": e.role or "conversation", "kind": e.kind, "message": e.message})
+        if r.error:
+            rows.append({**base, "where": "instruments", "kind": r.error.kind, "message": r.error.message})
         for v in r.verdicts:
             if v.status == "error":
                 kind, msg = (v.error.kind, v.error.message) if v.error else ("unknown", "")

@@ -285,7 +285,9 @@ def errors(d: ReportData) -> str:
                    "<p>Errors are infrastructure or parse failures; they are counted here and never turned into "
                    "scores. Fidelity issues are the persona simulator's own mistakes, kept apart from the "
                    "subject's.</p>",
-                   '<div class="grid-2">', _counts("Errors by kind", s.get("errors_by_kind")),
+                   '<div class="grid-2">', _counts("Non-evaluable by termination (never scored)",
+                                                   s.get("non_evaluable")),
+                   _counts("Errors by kind", s.get("errors_by_kind")),
                    _counts("Fidelity issues by kind", s.get("fidelity_issues")), "</div>",
                    _persona_fidelity(s.get("persona_fidelity")),
                    table(["model", "conversation", "where", "kind", "message"], rows) if rows else "")

@@ -114,6 +114,8 @@ def _errors(d: ReportData) -> list[str]:
     s = d.summary
     out = ["## Errors and fidelity", "", "Errors are counted, never scored.", ""]
     out += md_table(["status", "count"], sorted((s.get("status") or {}).items()))
+    out += ["Non-evaluable conversations, by termination: kept apart, never in a score or an interval.", ""]
+    out += md_table(["non-evaluable", "count"], list((s.get("non_evaluable") or {}).items()) or [["none", 0]])
     out += md_table(["error kind", "count"], sorted((s.get("errors_by_kind") or {}).items()) or [["none", 0]])
     out += md_table(["fidelity issue", "count"], sorted((s.get("fidelity_issues") or {}).items()) or [["none", 0]])
     out += ["Persona errors: a persona turn that broke character in every sample; the conversation "

@@ -134,6 +134,7 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
     timings: dict[str, float] = {}
     verdicts: list[JudgeVerdict] = []
     instruments: dict = {}
+    scoring_error: ErrorInfo | None = None
     with usage_scope(usage):
         t0 = time.perf_counter()
         ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway,
@@ -148,7 +149,7 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
         except BudgetExceeded:
             raise
         except Exception as e:  # noqa: BLE001 - never lose the run to one conversation's bug
-            conv, trajectory = Conversation(stop_reason="error", error=ErrorInfo(
+            conv, trajectory = Conversation(stop_reason="infrastructure_error", error=ErrorInfo(
                 kind="internal", message=f"{type(e).__name__}: {e}"[:500])), []
         timings["conversation_s"] = time.perf_counter() - t0
         if conv.error is None:
@@ -157,7 +158,8 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
 
                 instruments = run_instruments(conv, scenario, trajectory)
             except Exception as e:  # noqa: BLE001 - instruments failing must not lose the record
-                instruments = {"error": f"{type(e).__name__}: {e}"[:300]}
+                # a judge error: the record is kept and shown, retried on the next run, never scored
+                scoring_error = ErrorInfo(kind="instrument_error", message=f"{type(e).__name__}: {e}"[:500])
             if cfg.judge.enabled:
                 t1 = time.perf_counter()
                 verdicts = list(await asyncio.gather(*[
@@ -167,14 +169,14 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
                     for spec in judge_specs(cfg)
                 ]))
                 timings["judging_s"] = time.perf_counter() - t1
-    failed = conv.error is not None or any(v.status == "error" for v in verdicts)
+    failed = conv.error is not None or scoring_error is not None or any(v.status == "error" for v in verdicts)
     return RunRecord(
         record_id=key.record_id(), key=key, status="error" if failed else "ok",
         persona=persona, scenario=scenario,
         models={"persona": cfg.models.persona, "subject": cfg.models.subject,
                 **{f"judge{i or ''}": s for i, s in enumerate(judge_specs(cfg)) if cfg.judge.enabled}},
         conversation=conv, trajectory=trajectory, verdicts=verdicts, instruments=instruments,
-        usage=usage, timings=timings, config_hash=cfg.config_hash(), code_version=code_version(),
+        error=scoring_error, usage=usage, timings=timings, config_hash=cfg.config_hash(), code_version=code_version(),
         created_at=now_iso(),
     )
 

@@ -1,7 +1,9 @@
 """summary.json: derived from records alone, so it can always be regenerated.
 
 Scores are reported per criterion, per task type and per theme, each with a bootstrap interval;
-never folded into one number only. Error records are counted by kind and never enter a mean.
+never folded into one number only. Error records are counted by kind and never enter a mean:
+each non-evaluable termination (subject, persona, judge, infrastructure error, budget stop) is
+counted apart under "non_evaluable" and kept out of every score and interval.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from statistics import mean
 import orjson
 
 from simulator.fidelity import PERSONA_FIDELITY
-from simulator.records import CRITERIA, JudgeVerdict, RunRecord
+from simulator.records import CRITERIA, NON_EVALUABLE, JudgeVerdict, RunRecord
 from simulator.store import iter_records
 
 SUMMARY = "summary.json"
@@ -132,11 +134,13 @@ def judge_agreement(records: list[RunRecord]) -> dict:
 
 
 def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
-    ok = [r for r in records if r.status == "ok"]
+    ok = [r for r in records if r.evaluable]
     errors = Counter()
     for r in records:
         if r.conversation.error:
             errors[r.conversation.error.kind] += 1
+        if r.error:
+            errors[r.error.kind] += 1
         for v in r.verdicts:
             if v.status == "error" and v.error:
                 errors[f"judge_{v.error.kind}"] += 1
@@ -184,6 +188,8 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "records": len(records),
         "status": dict(Counter(r.status for r in records)),
         "stop_reasons": dict(Counter(r.conversation.stop_reason for r in records)),
+        "evaluable": len(ok),
+        "non_evaluable": non_evaluable(records),
         "errors_by_kind": dict(errors),
         "fidelity_issues": dict(Counter(i.kind for r in records for i in r.conversation.fidelity_issues)),
         "persona_fidelity": persona_fidelity(records),
@@ -193,6 +199,12 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "judge_agreement": judge_agreement(ok),
         "relational_flexibility": _flexibility(ok),
     }
+
+
+def non_evaluable(records: list[RunRecord]) -> dict[str, int]:
+    """Records per non-evaluable termination, every reason listed (0 where none): never scored."""
+    counts = Counter(r.termination for r in records)
+    return {reason: counts.get(reason, 0) for reason in NON_EVALUABLE}
 
 
 def persona_fidelity(records: list[RunRecord]) -> dict[str, dict]:

@@ -145,7 +145,7 @@ def test_a_persona_that_stays_broken_makes_the_conversation_a_persona_error(fake
 
     conv, _ = converse_with(fake, fakes.WARM, persona_responder=persona, max_turns=3, fidelity_retries=2)
     assert len(calls) == 3  # one sample plus two re-samples, then it stops
-    assert conv.stop_reason == "error" and conv.error.kind == "persona_fidelity"
+    assert conv.stop_reason == "persona_error" and conv.error.kind == "persona_fidelity"
     assert conv.error.role == "persona" and "all 3 samples" in conv.error.message
     # the failed turn is kept, so the report can show it; nothing after it was asked of the subject
     assert conv.turns[-1].speaker == "persona" and conv.turns[-1].text == "As an AI, I'm here to help."

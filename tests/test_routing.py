@@ -26,6 +26,6 @@ def test_persona_end_and_disengagement_stop():
 def test_error_beats_every_other_reason():
     err = ErrorInfo(kind="rate_limit", role="subject", message="x")
     s = st(error=err, replies=3, persona_ended=True)
-    assert stop_reason(s) == "error"
+    assert stop_reason(s) == "infrastructure_error"  # typed: a provider failure
     assert route_after_subject(s) == END
     assert route_after_subject(st()) == "appraise"

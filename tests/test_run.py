@@ -96,7 +96,7 @@ def test_subject_failure_is_an_error_record_never_a_score(fake, make_cfg):
     fake.set("subject", broken)
     result = run(make_cfg(run={"retries": 1}))
     (rec,) = records_on_disk(result.run_dir)
-    assert rec.status == "error" and rec.conversation.stop_reason == "error"
+    assert rec.status == "error" and rec.conversation.stop_reason == "infrastructure_error"
     assert rec.conversation.error.kind == "server_error" and rec.conversation.error.role == "subject"
     assert rec.verdicts == []  # never judged, never scored
     assert result.status == "complete_with_errors"

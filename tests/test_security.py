@@ -144,6 +144,6 @@ def test_per_conversation_token_cap_stops_with_an_error_not_a_score(fake, make_c
     result = run(make_cfg(max_turns=6, run={"max_tokens_per_conversation": 120}))
     rows, _ = read_lines(result.run_dir / "records.jsonl")
     conv = rows[0]["conversation"]
-    assert conv["error"]["kind"] == "token_cap" and conv["stop_reason"] == "error"
+    assert conv["error"]["kind"] == "token_cap" and conv["stop_reason"] == "budget_stop"
     assert rows[0]["verdicts"] == [] and rows[0]["status"] == "error"
     assert 0 < len([t for t in conv["turns"] if t["speaker"] == "subject"]) < 6
