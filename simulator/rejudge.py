@@ -1,6 +1,7 @@
 """Re-judge saved conversations without re-running them.
 
-Verdicts go to verdicts/<judge-tag>.jsonl beside records.jsonl (records are never edited). The
+Verdicts go to verdicts/<judge-tag>.jsonl beside records.jsonl (records are never edited), where
+store.iter_records merges them (newest file first) so summary, report and export see them. The
 file name derives from the judge spec, so rerunning the same re-judge resumes it: judged record
 ids are skipped and a torn last line is trimmed, exactly like a run.
 """
@@ -17,8 +18,8 @@ from tqdm import tqdm
 
 from judges.methods import judge, resolve_method
 from simulator.llm.call import Gateway, shutdown_litellm
-from simulator.records import JudgeVerdict, ModelSpec
-from simulator.store import iter_records, read_lines
+from simulator.records import ModelSpec
+from simulator.store import iter_records, read_lines, read_verdicts  # noqa: F401 - read_verdicts re-exported
 
 
 def verdict_file(run_dir: Path, spec: ModelSpec, rubric_id: str, structured: str = "schema",
@@ -28,11 +29,6 @@ def verdict_file(run_dir: Path, spec: ModelSpec, rubric_id: str, structured: str
                                       option=orjson.OPT_SORT_KEYS)).hexdigest()[:10]
     safe = spec.model.replace("/", "_").replace(":", "_")
     return Path(run_dir) / "verdicts" / f"{safe}-{tag}.jsonl"
-
-
-def read_verdicts(path: Path) -> dict[str, JudgeVerdict]:
-    rows, _ = read_lines(path)
-    return {r["record_id"]: JudgeVerdict.model_validate(r["verdict"]) for r in rows}
 
 
 def _compact(path: Path) -> set[str]:

@@ -3,6 +3,14 @@
 One writer per run directory. On open it trims a half-written last line (a crash mid-write),
 drops error records (they will be retried) and rewrites the file atomically, so the file always
 holds at most one record per id and every line parses.
+
+iter_records is the one run loader (summary, report, export and re-judging all read through it).
+It merges re-judged verdicts: `empathy-sim judge` writes verdicts/<judge-tag>.jsonl beside
+records.jsonl (records are never edited), and the loader puts each file's ok verdicts for a
+record in front of the record's own, newest file first (by modification time, then name). So the
+latest re-judge becomes the primary judge (summary.primary_verdict: the first ok verdict) and the
+run's own judges and older re-judges stay behind it for agreement. A re-judge's error verdicts
+are not merged: a failed re-judge never makes a scored record non-evaluable.
 """
 
 from __future__ import annotations
@@ -15,10 +23,11 @@ from typing import Iterator
 
 import orjson
 
-from simulator.records import SCHEMA_VERSION, RunRecord
+from simulator.records import SCHEMA_VERSION, JudgeVerdict, RunRecord
 
 RECORDS = "records.jsonl"
 MANIFEST = "manifest.json"
+VERDICTS = "verdicts"
 
 
 class ConfigChanged(RuntimeError):
@@ -54,8 +63,21 @@ def read_lines(path: Path) -> tuple[list[dict], int]:
     return good, bad
 
 
+def read_verdicts(path: Path) -> dict[str, JudgeVerdict]:
+    """record id -> verdict of one verdicts/<tag>.jsonl file (the last line per id)."""
+    rows, _ = read_lines(path)
+    return {r["record_id"]: JudgeVerdict.model_validate(r["verdict"]) for r in rows}
+
+
+def verdict_files(run_dir: Path) -> list[Path]:
+    """The run's re-judge files, newest first (modification time, then name)."""
+    files = [p for p in (Path(run_dir) / VERDICTS).glob("*.jsonl") if p.is_file()]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+
+
 def iter_records(run_dir: Path) -> Iterator[RunRecord]:
-    """Validated records, the last per id; refuses records from a newer schema."""
+    """Validated records, the last per id, with re-judged verdicts merged in front (see the module
+    docstring); refuses records from a newer schema."""
     rows, _ = read_lines(Path(run_dir) / RECORDS)
     latest: dict[str, dict] = {}
     for row in rows:
@@ -65,8 +87,13 @@ def iter_records(run_dir: Path) -> Iterator[RunRecord]:
                 f"{SCHEMA_VERSION}; upgrade empathy-sim to read it"
             )
         latest[row["record_id"]] = row
+    rejudged = [read_verdicts(p) for p in verdict_files(run_dir)]
     for row in latest.values():
-        yield RunRecord.model_validate(row)
+        rec = RunRecord.model_validate(row)
+        extra = [v for vs in rejudged if (v := vs.get(rec.record_id)) is not None and v.status == "ok"]
+        if extra:
+            rec = rec.model_copy(update={"verdicts": extra + rec.verdicts})
+        yield rec
 
 
 def versions() -> dict[str, str]:

@@ -75,3 +75,74 @@ def test_an_instrument_crash_makes_the_record_an_error(fake, make_cfg, monkeypat
     assert rec.error is not None and rec.error.kind == "instrument_error"
     assert "lexicon missing" in rec.error.message
     assert result.status == "complete_with_errors"
+
+
+# ------------------------------------------------------------------ re-judged verdicts reach the report
+
+
+def _write_verdicts(path, rows, mtime):
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(orjson.dumps({"record_id": rid, "verdict": v.model_dump(mode="json")}) + b"\n"
+                              for rid, v in rows))
+    os.utime(path, (mtime, mtime))
+
+
+def test_rejudged_verdicts_become_the_primary_judge_in_summary_report_and_export(tmp_path):
+    from report_records import GRIEF, MAYA, MAYA_LINES, WARM, make_record, verdict, write_run
+    from simulator.export import load
+    from simulator.export_rows import hf_row
+    from simulator.report import write_report
+    from simulator.summary import primary_verdict, summarize
+
+    recs = [make_record(MAYA, GRIEF, "fake/warm", s, WARM, MAYA_LINES, judges=[verdict("fake/judge", 2)])
+            for s in (0, 1)]
+    run = write_run(tmp_path / "run", recs)
+    # an older re-judge, then a newer one that covers only the first record
+    _write_verdicts(run / "verdicts" / "old-judge.jsonl", [(r.record_id, verdict("old/judge", 3)) for r in recs],
+                    1_000_000)
+    _write_verdicts(run / "verdicts" / "new-judge.jsonl", [(recs[0].record_id, verdict("new/judge", 5))],
+                    2_000_000)
+    got = {r.key.seed: r for r in iter_records(run)}
+    assert [v.model for v in got[0].verdicts] == ["new/judge", "old/judge", "fake/judge"]
+    assert [v.model for v in got[1].verdicts] == ["old/judge", "fake/judge"]
+    assert primary_verdict(got[0]).model == "new/judge"
+
+    s = summarize(list(got.values()))
+    assert s["models"]["fake/warm"]["criteria"]["cognitive"]["mean"] == 4.0  # (5 + 3) / 2, not 2
+    write_report(run)
+    md = (run / "report.md").read_text()
+    assert "new/judge" in md
+    rows = {r.key.seed: hf_row(r) for r in load(run)}
+    assert rows[0]["judge_model"] == "new/judge" and rows[0]["score_cognitive"] == 5
+    assert rows[1]["judge_model"] == "old/judge" and rows[1]["score_cognitive"] == 3
+    # the records file itself is never edited
+    rows, _ = read_lines(run / "records.jsonl")
+    assert all(len(r["verdicts"]) == 1 and r["verdicts"][0]["model"] == "fake/judge" for r in rows)
+
+
+def test_rejudge_writes_where_the_loader_reads(fake, tmp_path):
+    """End to end: `rejudge` of a saved run changes what iter_records (and so the report) sees."""
+    from simulator.config import RunConfig
+    from simulator.records import ModelSpec
+    from simulator.rejudge import rejudge
+    from simulator.runner import make_gateway, run
+
+    base = {
+        "persona": ["maya_grieving_daughter"], "scenario": ["grief_missed_last_call"], "max_turns": 2,
+        "models": {"persona": {"model": "fake/persona", "max_tokens": 50},
+                   "subject": {"model": "fake/subject", "max_tokens": 50},
+                   "judge": {"model": "fake/judge", "temperature": 0.0, "max_tokens": 500}},
+        "run": {"out_dir": str(tmp_path / "out"), "progress": False, "backoff_s": 0.0, "cache": False,
+                "report": False},
+    }
+    cfg = RunConfig.model_validate(base)
+    setup_fakes(fake, judge=fakes.judge_json({c: 2 for c in CRITERIA}))
+    result = run(cfg)
+    fake.set("judge2", fakes.judge_json({c: 5 for c in CRITERIA}))
+    rejudge(result.run_dir, [ModelSpec(model="fake/judge2", temperature=0.0, max_tokens=500)],
+            make_gateway(cfg), progress=False)
+    (rec,) = iter_records(result.run_dir)
+    assert [v.model for v in rec.verdicts] == ["fake/judge2", "fake/judge"]
+    assert rec.verdicts[0].scores["cognitive"].score == 5
