@@ -145,13 +145,10 @@ def run_from_dict(cfg_dict: dict) -> None:
 
         summary_path = write_summary(result.run_dir)
         print(f"empathy-sim: summary → {summary_path}", file=sys.stderr)
-        try:
-            from simulator.report import write_report
-        except ImportError:
-            write_report = None
-        if write_report is not None:
-            paths = write_report(result.run_dir)
-            print(f"empathy-sim: report → {paths['html']}", file=sys.stderr)
+        from simulator.report import write_report
+
+        paths = write_report(result.run_dir)
+        print(f"empathy-sim: report → {paths['html']}", file=sys.stderr)
 
 
 def print_help(argv: list[str]) -> None:

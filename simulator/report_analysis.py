@@ -93,10 +93,7 @@ def instrument_mean(rec: RunRecord, key: str) -> float | None:
 
 def _reply_intensity(rec: RunRecord) -> float | None:
     """Mean affect intensity of the subject's replies, measured with the project's lexicon."""
-    try:
-        from judges.instruments import affect_intensity
-    except ImportError:  # instruments are optional for reading records
-        return None
+    from judges.instruments import affect_intensity
     vals = [affect_intensity(t.text) for t in rec.conversation.subject_turns()]
     return mean_or_none(vals)
 

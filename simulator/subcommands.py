@@ -16,8 +16,9 @@ from pathlib import Path
 
 from simulator.cli import fail
 
-# Subcommands that live in their own modules, added as they exist: name -> module with
-# add_arguments(parser) and run(args). Only the module of the subcommand being run is imported.
+# Subcommands that live in their own modules: name -> module with add_arguments(parser) and
+# run(args). Only the module of the subcommand being run is imported; one that is missing or
+# fails to import ends the command with an error naming it (it is never silently left out).
 EXTERNAL = {
     "calibrate": "judges.calibration_cli", "export": "simulator.export", "pairwise": "judges.pairwise",
 }
@@ -157,25 +158,27 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("path")
     p.set_defaults(fn=cmd_report)
     for name, module in EXTERNAL.items():
-        help_line = module_help(module)
-        if help_line is None:  # module not present in this installation
-            continue
-        p = sub.add_parser(name, help=help_line)
+        p = sub.add_parser(name, help=module_help(name, module))
         if only is None or only == name:
-            mod = importlib.import_module(module)
+            try:
+                mod = importlib.import_module(module)
+            except ImportError as e:  # a broken install or a bug in the module: say so, never drop it
+                fail(f"subcommand {name!r}: cannot import its module {module}: {type(e).__name__}: {e}")
             mod.add_arguments(p)
             p.set_defaults(fn=mod.run)
     return ap
 
 
-def module_help(module: str) -> str | None:
-    """First line of a module's docstring, read from its source without importing it."""
+def module_help(name: str, module: str) -> str:
+    """First line of a module's docstring, read from its source without importing it. Every
+    EXTERNAL module ships with the package, so one that cannot be found (or whose package fails
+    to import) is an error naming it, not a subcommand that quietly disappears."""
     try:
         spec = importlib.util.find_spec(module)
-    except ImportError:
-        return None
+    except ImportError as e:
+        fail(f"subcommand {name!r}: cannot import its module {module}: {type(e).__name__}: {e}")
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None
+        fail(f"subcommand {name!r}: its module {module} is not installed (a broken installation?)")
     doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text("utf-8"))) or ""
     return (doc.strip().splitlines() or [""])[0]
 

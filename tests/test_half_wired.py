@@ -146,3 +146,50 @@ def test_rejudge_writes_where_the_loader_reads(fake, tmp_path):
     (rec,) = iter_records(result.run_dir)
     assert [v.model for v in rec.verdicts] == ["fake/judge2", "fake/judge"]
     assert rec.verdicts[0].scores["cognitive"].score == 5
+
+
+# ------------------------------------------------------------------ a broken subcommand module fails loudly
+
+
+def _broken_package(tmp_path, monkeypatch):
+    pkg = tmp_path / "brokenpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("import a_dependency_that_is_not_installed_xyz\n")
+    (pkg / "cmd.py").write_text('"""A subcommand whose package cannot be imported."""\n'
+                                "def add_arguments(p):\n    pass\n\ndef run(args):\n    print('ran')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_a_subcommand_whose_module_cannot_be_imported_fails_loudly(tmp_path, monkeypatch, capsys):
+    import simulator.subcommands as sc
+
+    _broken_package(tmp_path, monkeypatch)
+    monkeypatch.setitem(sc.EXTERNAL, "broken", "brokenpkg.cmd")
+    with pytest.raises(SystemExit) as e:
+        sc.build_parser(only="broken")
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "broken" in err and "brokenpkg.cmd" in err and "a_dependency_that_is_not_installed_xyz" in err
+
+
+def test_a_missing_subcommand_module_is_an_error_not_a_missing_subcommand(monkeypatch, capsys):
+    import simulator.subcommands as sc
+
+    monkeypatch.setitem(sc.EXTERNAL, "ghost", "simulator.no_such_module_xyz")
+    with pytest.raises(SystemExit) as e:
+        sc.build_parser(only="list")
+    assert e.value.code == 2 and "simulator.no_such_module_xyz" in capsys.readouterr().err
+
+
+def test_an_import_error_inside_a_subcommand_module_is_not_swallowed(tmp_path, monkeypatch, capsys):
+    import simulator.subcommands as sc
+
+    (tmp_path / "halfbroken_cmd.py").write_text(
+        '"""Imports fine as a file, fails inside."""\nfrom json import no_such_name_xyz\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(sc.EXTERNAL, "half", "halfbroken_cmd")
+    with pytest.raises(SystemExit) as e:
+        sc.dispatch("half", [])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "halfbroken_cmd" in err and "no_such_name_xyz" in err
