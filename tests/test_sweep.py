@@ -11,8 +11,8 @@ import pytest
 TESTS = Path(__file__).parent
 
 
-def cli(tmp_path, *args):
-    env = {**os.environ, "EMPATHY_SIM_IMPORT": "fake_plugin",
+def cli(tmp_path, *args, env=None):
+    env = {**os.environ, "EMPATHY_SIM_IMPORT": "fake_plugin", **(env or {}),
            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     base = ["scenario=grief_missed_last_call", "max_turns=2", "models.persona.model=fake/persona",
             "models.subject.model=fake/subject", "models.judge.model=fake/judge",
@@ -88,13 +88,32 @@ def test_relational_flexibility_separates_a_one_size_subject(fake, make_cfg):
 
 
 def test_multirun_on_a_local_ray_instance(tmp_path, monkeypatch):
-    """The cluster path: Hydra's Ray launcher, here on a local Ray bound to 127.0.0.1."""
+    """The cluster path: Hydra's Ray launcher, here on a local Ray bound to 127.0.0.1 with no dashboard.
+
+    The `+hydra.launcher.ray.init.*` overrides do reach ray.init (num_cpus=2 shows in the job), but
+    Ray resolves a loopback `_node_ip_address` to the machine's interface address while cluster mode
+    is on (the Linux default); RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 turns it off, and Ray then keeps
+    127.0.0.1. The job itself reports (tests/ray_probe.py) the node, GCS and dashboard address Ray
+    gives it. (Ray 2.x still starts its API-server process with include_dashboard=false, frontend
+    disabled, on dashboard_host 127.0.0.1; it serves no dashboard URL.)
+    """
     pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    probe = tmp_path / "ray_probe"
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     r = cli(tmp_path, "-m", "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2",
             "+hydra.launcher.ray.init.include_dashboard=false",
+            "+hydra.launcher.ray.init.dashboard_host=127.0.0.1",
             "+hydra.launcher.ray.init._node_ip_address=127.0.0.1",
-            "persona=maya_grieving_daughter,nadia_med_error_friend")
+            "persona=maya_grieving_daughter,nadia_med_error_friend",
+            env={"EMPATHY_SIM_IMPORT": "fake_plugin,ray_probe", "EMPATHY_SIM_RAY_PROBE": str(probe)})
     assert r.returncode == 0, r.stderr[-3000:]
     _, runs, summary = sweep_summary(tmp_path)
     assert len(set(runs)) == 2 and summary["records"] == 2 and summary["status"] == {"ok": 2}
+    seen = [orjson.loads(p.read_bytes()) for p in sorted(probe.glob("*.json"))]
+    assert seen, "no Ray job reported its node (tests/ray_probe.py did not run inside Ray)"
+    for s in seen:
+        assert s["node_ip"] == "127.0.0.1" and s["nodes"] == ["127.0.0.1"], s
+        assert s["gcs_address"].startswith("127.0.0.1:"), s
+        assert s["dashboard_url"] == "", s
+        assert s["cpus"] == 2, s  # the ray.init overrides reached ray.init
