@@ -141,13 +141,29 @@ async def generate(forms: list[str], kinds: list[str], limit: int | None, out: P
     await shutdown_litellm()
 
 
+def detector_at(rev: str):
+    """check_persona_turn as simulator/fidelity.py was at git revision `rev`."""
+    import subprocess
+    import types
+
+    src = subprocess.run(["git", "show", f"{rev}:simulator/fidelity.py"], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).parent).stdout
+    mod = types.ModuleType(f"fidelity_{rev}")
+    exec(compile(src, f"fidelity@{rev}", "exec"), mod.__dict__)  # noqa: S102 - our own file
+    return mod.check_persona_turn
+
+
+DETECTORS: dict[str, object] = {}
+
+
 def flagged(row: dict, detector: str = "current") -> bool:
     persona = load_persona(row["persona"])
     if detector == "baseline":
         from bench.persona_fidelity_baseline import check_persona_turn as baseline
 
         return bool(baseline(persona, row["text"], 2, row["previous"]))
-    return bool(check_persona_turn(persona, row["text"], 2, row["previous"], row["own"]))
+    check = DETECTORS.get(detector, check_persona_turn)
+    return bool(check(persona, row["text"], 2, row["previous"], row["own"]))  # type: ignore[operator]
 
 
 def prf(rows: list[dict], detector: str = "current") -> dict:
@@ -167,7 +183,7 @@ def prf(rows: list[dict], detector: str = "current") -> dict:
 def score(labels: Path) -> dict:
     rows = [json.loads(line) for line in labels.open()]
     result = {}
-    for det in ("current", "baseline"):
+    for det in ("current", *DETECTORS, "baseline"):
         result[f"{det} all"] = prf(rows, det)
         for key in ("split", "form"):
             for v in sorted({r[key] for r in rows}):
@@ -257,6 +273,43 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
     await shutdown_litellm()
 
 
+def figures(conv_path: Path, labels: Path) -> dict:
+    """Issue 14 item 6: persona turns out of character over whole conversations, before and after
+    re-sampling, by the detector and by the labels (my reading, where a sample was labelled)."""
+    convs = [json.loads(line) for line in conv_path.open()]
+    read = {r["id"]: r["in_character"] for r in map(json.loads, labels.open())}
+    tag = conv_path.stem.split("conversations_")[1]
+    first = [s for c in convs for s in c["samples"] if s["sample"] == 0]
+    kept = [(c, s) for c in convs for s in c["samples"] if s["kept"]]
+    scored = [c for c in convs if not c["error"]]
+    kept_scored = [(c, s) for c, s in kept if not c["error"]]
+
+    def key(c: dict, s: dict) -> str:
+        return f"{c['scenario']}|t{s['turn']}|s{s['sample']}|{tag}"
+
+    first_read = [read[key(c, s)] for c in convs for s in c["samples"] if s["sample"] == 0 and key(c, s) in read]
+    kept_read = [(c, read[key(c, s)]) for c, s in kept_scored if key(c, s) in read]
+    broken_convs = {c["scenario"] for c, ok in kept_read if not ok}
+    read_convs = {c["scenario"] for c, _ in kept_read}
+    out = {
+        "conversations": len(convs), "scored": len(scored),
+        "persona_errors": sum(1 for c in convs if c["error"] and c["error"]["kind"] == "persona_fidelity"),
+        "stop_reasons": dict(sorted({r: sum(c["stop_reason"] == r for c in convs) for r in {c["stop_reason"] for c in convs}}.items())),
+        "persona_turns_generated": len(first), "samples_drawn": sum(len(c["samples"]) for c in convs),
+        "before_resampling_flagged": round(sum(bool(s["detector"]) for s in first) / len(first), 3),
+        "after_resampling_flagged_in_scored": round(sum(bool(s["detector"]) for _, s in kept_scored) / max(1, len(kept_scored)), 3),
+        "read_first_samples": len(first_read),
+        "before_resampling_out_of_character_by_reading": round(sum(not x for x in first_read) / max(1, len(first_read)), 3),
+        "read_kept_turns_in_scored": len(kept_read),
+        "after_resampling_out_of_character_by_reading": round(sum(not ok for _, ok in kept_read) / max(1, len(kept_read)), 3),
+        "scored_conversations_read": len(read_convs),
+        "scored_conversations_with_a_broken_turn_by_reading": len(broken_convs),
+    }
+    for k, v in out.items():
+        print(f"{k:52} {v}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -267,6 +320,12 @@ def main() -> None:
     g.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_turns.jsonl")
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, default=LABELS)
+    s.add_argument("--detector-rev", action="append", default=[],
+                   help="also score simulator/fidelity.py as it was at this git revision")
+    fg = sub.add_parser("figures")
+    fg.add_argument("--conversations", type=Path,
+                    default=RESULTS / "persona_fidelity_conversations_script_r3.jsonl")
+    fg.add_argument("--labels", type=Path, default=LABELS)
     c = sub.add_parser("conversations")
     c.add_argument("--form", default="script")
     c.add_argument("--kinds", default="cold,advice,warm,cold")
@@ -279,8 +338,14 @@ def main() -> None:
     if a.cmd == "generate":
         asyncio.run(generate(a.forms.split(","), a.kinds.split(","), a.scenarios, a.out))
     elif a.cmd == "score":
+        for rev in a.detector_rev:
+            DETECTORS[f"rev {rev}"] = detector_at(rev)
         res = score(a.labels)
         (RESULTS / "persona_fidelity_detector.json").write_text(json.dumps(res, indent=2) + "\n")
+    elif a.cmd == "figures":
+        res = figures(a.conversations, a.labels)
+        (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}.json").write_text(
+            json.dumps(res, indent=2) + "\n")
     elif a.cmd == "conversations":
         out = a.out or RESULTS / f"persona_fidelity_conversations_{a.form}_r{a.resamples}.jsonl"
         asyncio.run(conversations(a.form, a.kinds.split(","), a.replies, a.resamples, a.scenarios, out,
