@@ -27,6 +27,16 @@ HEADLINE: dict[str, tuple[str, str]] = {
     "linguistic_distancing": ("welivita_pu", "pairwise_within_situation"),
     "conflict_avoidance": ("aita_sycophancy", "spearman_with_minus_human_mean"),
 }
+# conversation instrument -> (data set, calibration scorer, metric): where the instrument's own
+# reading was checked against people (a scorer fitted on a set is never checked on that set)
+INSTRUMENT_HEADLINE: dict[str, tuple[str, str, str]] = {
+    "reply_quality": ("epitome/interpretations", "learned:pair-fit", "spearman"),
+    "distancing": ("epitome/emotional_reactions", "-distancing", "spearman"),
+    "question_rate": ("epitome/explorations", "question_rate", "spearman"),
+    "detail_overlap": ("epitome/interpretations", "detail_overlap", "spearman"),
+    "granularity": ("epitome/interpretations", "granularity", "spearman"),
+    "capitulation": ("aita_sycophancy", "-capitulation", "spearman_with_minus_human_mean"),
+}
 SOURCES = {
     "epitome/emotional_reactions": "EPITOME emotional reactions (Sharma et al. 2020, Reddit)",
     "epitome/interpretations": "EPITOME interpretations (Sharma et al. 2020, Reddit)",
@@ -82,7 +92,18 @@ def extract(result: dict, versions: dict[str, str]) -> dict:
                     "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
                     "length_value": base.get("value"), "length_ci": base.get("ci"),
                 }
-    return {"created": result.get("created"), "command": result.get("command"), "judges": judges}
+    instruments = {}
+    for inst, (name, scorer, metric) in INSTRUMENT_HEADLINE.items():
+        res = (result.get("datasets", {}).get(name, {}).get("all", {}).get("scorers", {}) or {}).get(scorer)
+        fig = (res or {}).get(metric) or {}
+        if fig.get("value") is None:
+            continue
+        base = (res.get("baseline") or {}).get(metric) or {}
+        instruments[inst] = {"set": name, "source": SOURCES.get(name, name), "scorer": scorer, "metric": metric,
+                             "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
+                             "length_value": base.get("value"), "length_ci": base.get("ci")}
+    return {"created": result.get("created"), "command": result.get("command"), "judges": judges,
+            "instruments": instruments}
 
 
 def load(path: str | None = None) -> dict:
@@ -108,5 +129,16 @@ def criterion_validity(model: str, method: str, judge_version: str, criterion: s
     fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
     if fig is None:
         return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
+    beats = fig["length_value"] is not None and fig["value"] > fig["length_value"]
+    return {"status": "calibrated", **fig, "beats_length": beats}
+
+
+def instrument_validity(name: str, path: str | None = None) -> dict:
+    """As criterion_validity, for a conversation instrument (reply length is the baseline itself)."""
+    if name == "length_words":
+        return {"status": "baseline", "why": "reply length is the baseline every figure is compared with"}
+    fig = load(path).get("instruments", {}).get(name)
+    if fig is None:
+        return {"status": "uncalibrated", "why": "not checked against human labels"}
     beats = fig["length_value"] is not None and fig["value"] > fig["length_value"]
     return {"status": "calibrated", **fig, "beats_length": beats}

@@ -304,6 +304,8 @@ def validity_note(v: dict | None) -> str:
     """One criterion's agreement with people, as the summary's validity block gives it."""
     if not v:
         return "uncalibrated"
+    if v.get("status") == "baseline":
+        return "the baseline"
     if v.get("status") != "calibrated":
         return f"uncalibrated ({v.get('why', 'no figure')})"
     ci = v.get("ci")

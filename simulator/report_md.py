@@ -58,7 +58,9 @@ def _model(name: str, ms: dict) -> list[str]:
     inst = ms.get("instruments") or {}
     if inst:
         out += ["### Instruments (per conversation mean)", ""]
-        out += md_table(["instrument", "mean [95% CI] n"], [[k, stat(v)] for k, v in inst.items()])
+        iv = ms.get("instrument_validity") or {}
+        out += md_table(["instrument", "mean [95% CI] n", "agreement with people"],
+                        [[k, stat(v), validity_note(iv.get(k))] for k, v in inst.items()])
     return out
 
 

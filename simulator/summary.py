@@ -15,6 +15,7 @@ from statistics import mean
 
 import orjson
 
+from judges.validity import criterion_validity, instrument_validity
 from simulator.fidelity import PERSONA_FIDELITY
 from simulator.records import CRITERIA, NON_EVALUABLE, JudgeVerdict, RunRecord
 from simulator.store import iter_records
@@ -75,8 +76,6 @@ def tension_summary(recs: list[RunRecord]) -> dict:
 
 def validity(recs: list[RunRecord]) -> dict:
     """Per criterion: the agreement with people measured for the judge that made these scores."""
-    from judges.validity import criterion_validity
-
     v = next((v for v in (primary_verdict(r) for r in recs) if v is not None), None)
     if v is None:
         return {}
@@ -103,6 +102,11 @@ def distrust(records: list[RunRecord], models: dict) -> list[str]:
         if weak:
             out.append(f"{model}: criteria whose judge agrees with people no better than reply length: "
                        f"{', '.join(weak)}")
+        weak_inst = [k for k, d in (m.get("instrument_validity") or {}).items()
+                     if d["status"] == "calibrated" and not d["beats_length"]]
+        if weak_inst:
+            out.append(f"{model}: instruments that agree with people no better than reply length: "
+                       f"{', '.join(weak_inst)}")
     return out
 
 
@@ -176,6 +180,7 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
             "criteria": crit,
             "by": breakdown,
             "instruments": {k: _stat(v) for k, v in sorted(inst.items())},
+            "instrument_validity": {k: instrument_validity(k) for k in sorted(inst)},
             "final_state": {"understood": _stat([s.understood for s in finals]),
                             "trust": _stat([s.trust for s in finals])},
             "continuation_rate": round(sum(r.conversation.stop_reason != "persona_disengaged" for r in recs) / len(recs), 3),
