@@ -3,7 +3,8 @@
 A conversation that fails (after retries at the call site) is written as an error record and
 retried on the next run; a persona turn that breaks character is re-sampled a bounded number of
 times, and a persona that still cannot stay in character makes the record a (never scored) persona
-error; a spent budget stops the run cleanly and the same command resumes it.
+error; a spent budget stops the run cleanly (the conversation it cut off is written as a budget-stop
+error record) and the same command resumes it.
 """
 
 from __future__ import annotations
@@ -181,6 +182,19 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
     )
 
 
+def budget_stop_record(key: RunKey, cfg: RunConfig, message: str) -> RunRecord:
+    """The conversation the run's budget cut off: a non-evaluable budget stop (its partial turns
+    are not kept). An error record, so the next run retries it like any other."""
+    return RunRecord(
+        record_id=key.record_id(), key=key, status="error",
+        persona=load_persona(key.persona), scenario=load_scenario(key.scenario),
+        models={"persona": cfg.models.persona, "subject": cfg.models.subject},
+        conversation=Conversation(stop_reason="budget_stop",
+                                  error=ErrorInfo(kind="budget_exhausted", message=message[:500])),
+        config_hash=cfg.config_hash(), code_version=code_version(), created_at=now_iso(),
+    )
+
+
 @dataclass
 class RunResult:
     run_dir: Path
@@ -247,7 +261,12 @@ async def run_pool(keys: list[RunKey], cfg: RunConfig, gateway: Gateway, graph, 
 
     async def worker() -> None:
         for k in pending:
-            on_record(await run_key(k, cfg, gateway, graph))
+            try:
+                record = await run_key(k, cfg, gateway, graph)
+            except BudgetExceeded as e:
+                on_record(budget_stop_record(k, cfg, str(e)))  # kept apart, never scored, retried on resume
+                raise
+            on_record(record)
 
     workers = [asyncio.create_task(worker()) for _ in range(min(cfg.run.concurrency, len(keys)))]
     try:

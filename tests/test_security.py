@@ -125,14 +125,17 @@ def test_token_budget_stops_cleanly_and_resumes(fake, make_cfg):
     first = run(cfg)
     assert first.status == "budget_exhausted" and 0 < first.written < 6
     rows, bad = read_lines(first.run_dir / "records.jsonl")
-    assert bad == 0 and all(r["status"] == "ok" for r in rows)
+    # the finished ones are ok; the one the budget cut off is a (never scored) budget stop
+    assert bad == 0 and [r["status"] for r in rows] == ["ok"] * (len(rows) - 1) + ["error"]
+    assert rows[-1]["conversation"]["stop_reason"] == "budget_stop" and rows[-1]["verdicts"] == []
+    assert rows[-1]["conversation"]["error"]["kind"] == "budget_exhausted"
     import orjson
 
     assert orjson.loads((first.run_dir / "manifest.json").read_bytes())["status"] == "budget_exhausted"
     # budget is a run-time knob, not part of the config hash: raising it resumes the same run
     more = make_cfg(seeds=list(range(6)), run={"concurrency": 1, "max_tokens_budget": 10**9, "name": "budget"})
     second = run(more)
-    assert second.status == "complete" and second.skipped == first.written
+    assert second.status == "complete" and second.skipped == first.written - 1  # the budget stop is retried
     rows, _ = read_lines(first.run_dir / "records.jsonl")
     assert len({r["record_id"] for r in rows}) == len(rows) == 6
 

@@ -160,3 +160,18 @@ def test_a_per_conversation_token_cap_ends_as_a_budget_stop(fake, make_cfg):
     (rec,) = _records(run(make_cfg(run={"max_tokens_per_conversation": 1})).run_dir)
     assert rec.conversation.error.kind == "token_cap"
     assert rec.conversation.stop_reason == "budget_stop" and rec.termination == "budget_stop"
+
+
+def test_a_spent_run_budget_writes_the_cut_off_conversation_as_a_budget_stop(fake, make_cfg):
+    from simulator.runner import run
+    from simulator.summary import summarize
+
+    _fakes(fake, fakes.subject_script(WARM))
+    result = run(make_cfg(seeds=list(range(6)), run={"concurrency": 1, "max_tokens_budget": 1500}))
+    assert result.status == "budget_exhausted"
+    recs = list(iter_records(result.run_dir))
+    stopped = [r for r in recs if r.termination == "budget_stop"]
+    assert len(stopped) == 1 and stopped[0].conversation.error.kind == "budget_exhausted"
+    s = summarize(recs)
+    assert s["non_evaluable"]["budget_stop"] == 1
+    assert s["evaluable"] == len(recs) - 1 == s["models"]["fake/subject"]["conversations"]
