@@ -3,8 +3,9 @@
     empathy-sim export RUN_OR_SWEEP_DIR --format openai|hf|dpo --out FILE
         [--min-score X] [--criterion C] [--persona ID ...] [--scenario ID ...] [--system TEXT]
 
-Only status-ok records are exported. Filters apply to every format; --min-score compares the
-first successful judge's score on --criterion (default: the mean of all criteria) and, for dpo,
+Only evaluable records are exported (status ok, no non-evaluable termination). Filters apply to
+every format; --min-score compares the first successful judge's score on --criterion (default: the
+mean of all criteria; a re-judge's verdicts come first, newest first) and, for dpo,
 applies to the chosen reply of each pair (see simulator/export_rows.py for the formats).
 One JSON object per line, written with orjson.
 """
