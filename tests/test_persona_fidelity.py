@@ -115,7 +115,7 @@ def test_detector_precision_and_recall_on_labelled_turns(split):
 
 
 # Measured (docs/persona_fidelity.md): dev 21/27 caught, 0 false flags; held out (labelled after the
-# check was frozen) 18/40 caught, 3 false flags. The floors keep a change from losing ground.
+# check was frozen) 27/56 caught, 3 false flags. The floors keep a change from losing ground.
 RECALL_FLOOR = {"dev": 0.75, "held_out": 0.4}
 PRECISION_FLOOR = {"dev": 0.95, "held_out": 0.8}
 
