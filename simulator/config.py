@@ -87,10 +87,10 @@ class RunConfig(Strict):
         d = self.model_dump(mode="json")
         run = d.pop("run")
         d["fidelity_retries"] = run["fidelity_retries"]
+        d["persona_form"] = run["persona_form"]
         for spec in d["models"].values():
             spec.pop("timeout_s", None)
         return d
-        d["persona_form"] = run["persona_form"]
 
     def config_hash(self) -> str:
         return hashlib.sha256(orjson.dumps(self.result_fields(), option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
