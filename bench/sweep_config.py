@@ -38,7 +38,7 @@ def sweep_config(
                 "backoff_s": 0.0, "cache": False, "progress": False, "report": False, "force": True,
                 # the loopback reply echoes the last message, which the persona fidelity check
                 # (rightly) flags; benchmarks measure the engine, so no fidelity reruns
-                "fidelity_retries": 0},
+                "fidelity_retries": 0, "fidelity_gate": False},
     })
 
 

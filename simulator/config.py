@@ -53,6 +53,9 @@ class RunOptions(Strict):
     fidelity_retries: int = Field(
         3, ge=0, le=5, description="re-samples of a persona turn that fails the fidelity check; "
         "a turn still failing ends the conversation as a persona error (never scored)")
+    fidelity_gate: bool = Field(
+        True, description="false: fidelity issues are only recorded, never re-sampled or made a "
+        "persona error (for machinery tests and benchmarks whose persona is a stub)")
     persona_form: Literal["auto", "script", "chat"] = Field(
         "auto", description="persona request: script = raw completion of a transcript (embedded "
         "model), chat = role-flipped chat; auto picks script where the provider can continue text")
@@ -88,6 +91,7 @@ class RunConfig(Strict):
         run = d.pop("run")
         d["fidelity_retries"] = run["fidelity_retries"]
         d["persona_form"] = run["persona_form"]
+        d["fidelity_gate"] = run["fidelity_gate"]
         for spec in d["models"].values():
             spec.pop("timeout_s", None)
         return d

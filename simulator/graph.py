@@ -52,6 +52,7 @@ class ConvContext:
     appraisal: str = "deterministic"  # persona_appraisal: deterministic, llm or hybrid
     persona_form: str = "chat"     # "script" (raw completion) or "chat"; see persona_turn.py
     persona_resamples: int = 0     # re-samples of a persona turn that fails the fidelity check
+    fidelity_gate: bool = True     # False: issues are recorded only (no re-sample, no persona error)
 
 
 # ------------------------------------------------------------------ pure routing
@@ -129,7 +130,7 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
             spoken = await speak(
                 ctx.gateway, ctx.persona_spec, ctx.persona_form, ctx.persona, ctx.scenario,
                 current, turns, beats, seed=ctx.seed * 1000 + n, resamples=ctx.persona_resamples,
-                closing=closing, replies_so_far=state.get("replies", 0),
+                closing=closing, replies_so_far=state.get("replies", 0), gate=ctx.fidelity_gate,
             )
             text, ended, failed, samples = spoken.text, spoken.ended, spoken.failed, spoken.samples
     except BudgetExceeded:

@@ -77,7 +77,7 @@ def _clean(text: str, persona: Persona, form: str) -> tuple[str, bool]:
 async def speak(
     gateway: Gateway, spec: ModelSpec, form: Literal["script", "chat"], persona: Persona,
     scenario: Scenario, state: PersonaState, turns: list[Turn], beats: list[Beat], *,
-    seed: int, resamples: int, closing: bool = False, replies_so_far: int = 0,
+    seed: int, resamples: int, closing: bool = False, replies_so_far: int = 0, gate: bool = True,
 ) -> PersonaTurn:
     req_spec, messages = persona_request(form, spec, persona, scenario, state, turns, beats,
                                          closing=closing, replies_so_far=replies_so_far)
@@ -96,7 +96,7 @@ async def speak(
             text, ended = "", False  # an empty line is a failed sample, not a dead conversation
         issues = check_persona_turn(persona, text, index, previous, own)
         samples.append(PersonaSample(text=text, ended=ended, issues=issues))
-        if not issues:
+        if not issues or not gate:
             return PersonaTurn(text=text, ended=ended, failed=False, samples=samples)
     last = samples[-1]
     return PersonaTurn(text=last.text, ended=last.ended, failed=True, samples=samples)

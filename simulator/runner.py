@@ -144,6 +144,7 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
                           max_tokens=cfg.run.max_tokens_per_conversation,
                           persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
                           persona_resamples=cfg.run.fidelity_retries,
+                          fidelity_gate=cfg.run.fidelity_gate,
                           appraisal=cfg.persona_appraisal)
         try:
             conv, trajectory = await converse(ctx, max_turns, graph)

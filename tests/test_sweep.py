@@ -64,7 +64,9 @@ def test_relational_flexibility_separates_a_one_size_subject(fake, make_cfg):
     from simulator.records import CRITERIA
 
     members = ["ren_exam_jp", "ren_exam_mx", "ren_exam_us"]
-    fake.set("persona", fakes.persona_script(["i failed", "everyone is disappointed", "ok"]))
+    english = fakes.persona_script(["i failed", "everyone is disappointed", "ok"])
+    japanese = fakes.persona_script(["落ちた", "みんながっかりしてる", "うん"])  # ren_exam_jp writes Japanese
+    fake.set("persona", lambda m, p: (japanese if "Japanese" in m[0]["content"] else english)(m, p))
     fake.set("judge", fakes.judge_json({c: 3 for c in CRITERIA}))
     fake.set("same", fakes.subject_script(["I'm sorry. That sounds difficult. Consider talking to someone."]))
 
