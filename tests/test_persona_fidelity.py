@@ -137,3 +137,13 @@ def test_detector_catches_the_too_cooperative_persona(text):
 ])
 def test_detector_leaves_in_character_lines_alone(text):
     assert check_persona_turn(MAYA, text, 2, "Please consider speaking to a professional.") == []
+
+
+def test_with_the_gate_off_issues_are_recorded_but_nothing_is_resampled(fake, make_cfg):
+    fake.set("persona", lambda m, p: "As an AI, I'm here to help.")
+    fake.set("subject", fakes.subject_script(fakes.WARM))
+    result = run(make_cfg(max_turns=2, judge={"enabled": False}, run={"fidelity_gate": False}))
+    rec = next(iter_records(result.run_dir))
+    assert rec.status == "ok" and rec.conversation.persona_resamples == 0
+    assert {i.kind for i in rec.conversation.fidelity_issues} == {"spoke_as_assistant"}
+    assert sum(model == "persona" for model, _, _ in fake.calls) == 1
