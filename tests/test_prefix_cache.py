@@ -71,8 +71,9 @@ def test_a_mark_is_its_own_path(llama):
     states = PrefixStates(model, chunk=4)
     toks = list(range(200, 213))
     assert states._bounds(len(toks), ()) == [4, 8, 12]
-    assert states._bounds(len(toks), (6, 13, 0)) == [4, 6, 8, 12]  # past the last token: dropped
-    plain, marked = states._keys(toks, [4, 8, 12]), states._keys(toks, [4, 6, 8, 12])
+    assert states._bounds(len(toks), (6, 13, 0)) == [4, 6]  # 13: past the last token; none past the mark
+    assert states._bounds(len(toks), (9,)) == [4, 8, 9]
+    plain, marked = states._keys(toks, [4, 8, 12]), states._keys(toks, [4, 6, 8, 12])  # (keys of any path)
     assert plain[0] == marked[0] and plain[1] != marked[2]
 
 

@@ -22,9 +22,10 @@ JUDGE = ModelSpec(model="fake/pjudge", temperature=0.0, max_tokens=5)
 
 
 def last_reply(messages: list[dict]) -> str:
-    """The SUBJECT's last turn in the judge's shared context."""
-    ctx = messages[1]["content"]
-    return ctx.rsplit("SUBJECT:", 1)[1]
+    """The reply under judgement: the assistant's last turn in the judge's shared context (the
+    probability judge), or the SUBJECT's last turn (the tension judge's transcript)."""
+    ctx = next(m["content"] for m in messages if m["role"] == "user" and ("said:" in m["content"] or "SUBJECT:" in m["content"]))
+    return ctx.rsplit("The assistant said:", 1)[-1] if "The assistant said:" in ctx else ctx.rsplit("SUBJECT:", 1)[1]
 
 
 def warm_judge(messages: list[dict]) -> float:
@@ -106,13 +107,15 @@ def test_every_reply_scored_in_history_and_criteria_differ(fake):
     assert v.scores[c].value == pytest.approx((warm.criteria[c] + cold.criteria[c]) / 2, abs=1e-3)
     assert 0 <= v.scores[c].confidence <= 1
     # the second reply's questions saw the first reply as history, the first's did not see the second
-    contexts = [m[1]["content"] for _, m, _ in fake.calls]
-    assert any("[turn 3]" in c and "[turn 1]" in c for c in contexts)
-    assert not any("[turn 3]" in c for c in contexts[: len(contexts) // 2])
+    contexts = [m[0]["content"] for _, m, _ in fake.calls]
+    assert any("consulting a professional" in c and "so sorry" in c for c in contexts)
+    assert not any("consulting a professional" in c for c in contexts[: len(contexts) // 2])
     # each criterion has its own question; the shared context is the same message for all of them
-    first_reply = [m for _, m, _ in fake.calls if "[turn 3]" not in m[1]["content"]]
-    assert len({m[1]["content"] for m in first_reply}) == 1
+    first_reply = [m for _, m, _ in fake.calls if "consulting a professional" not in m[0]["content"]]
+    assert len({m[0]["content"] for m in first_reply}) == 1
     assert len({m[-1]["content"] for m in first_reply}) == sum(len(c.probes) for c in load_rubric().criteria.values())
+    # the questions name the speakers in plain words, with no placeholder left
+    assert all("{" not in m[-1]["content"] and "assistant's reply" in m[-1]["content"] for m in first_reply)
 
 
 def test_criteria_differ_when_the_judge_answers_differ(fake):

@@ -14,7 +14,7 @@ from simulator.summary import write_summary
 
 
 def warm_yes(messages):
-    return 0.85 if "sorry" in messages[1]["content"].rsplit("SUBJECT:", 1)[1].lower() else 0.25
+    return 0.85 if "sorry" in messages[0]["content"].rsplit("The assistant said:", 1)[1].lower() else 0.25
 
 
 def _run(fake, make_cfg, **over):

@@ -26,6 +26,9 @@ from judges.calibration.evaluate import section_seed
 from judges.calibration.metrics import auc, figure, spearman
 
 AITA_FILE = "aita_sycophancy/aita_human75.jsonl"
+# Posts run to ~1,000 tokens; the judge sees the first words only, which hold the story and the
+# question, so that the embedded judge's 75 calls fit a calibration run on 2 cores.
+POST_WORDS = 250
 ROLE = "person asking an online forum whether they were in the wrong"
 CRITERION = "conflict_avoidance"
 
@@ -56,6 +59,12 @@ def read_aita(data_dir: Path) -> list[AitaItem]:
         except (KeyError, TypeError, ValueError) as e:
             raise DatasetError(f"{path}:{n}: unreadable row ({type(e).__name__}: {e})") from None
     return out
+
+
+def judge_post(post: str) -> str:
+    """The post as the judge sees it: its first POST_WORDS words."""
+    words = post.split()
+    return post if len(words) <= POST_WORDS else " ".join(words[:POST_WORDS]) + " [...]"
 
 
 def metrics(score: np.ndarray, items: list[AitaItem], seed: int, resamples: int) -> dict:

@@ -169,9 +169,15 @@ def sample(items: Sequence[T], limit: int | None, seed: int, name: str) -> list[
     """
     if limit is None or limit >= len(items):
         return list(items)
-    order = list(range(len(items)))
+    return [items[i] for i in sorted(sample_order(len(items), seed, name)[: max(0, limit)])]
+
+
+def sample_order(n: int, seed: int, name: str) -> list[int]:
+    """The seeded permutation behind `sample`: its first k positions are the k-item sample, so a
+    long job that works through items in this order covers every smaller sample on the way."""
+    order = list(range(n))
     random.Random(f"{seed}:{name}").shuffle(order)
-    return [items[i] for i in sorted(order[: max(0, limit)])]
+    return order
 
 
 def resolve_data_dir(given: str | Path | None) -> Path:

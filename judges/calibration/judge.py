@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from judges.calibration.aita import ROLE as AITA_ROLE
 from judges.llm_judge import extract_json, output_model
+from judges.prob_judge import Roles
 from judges.render import JUDGE_SYSTEM, block_tag, render_rubric, render_transcript
 from judges.rubric import Rubric, load_rubric
 from simulator.llm.call import Gateway, ModelCallError
@@ -23,6 +25,17 @@ from simulator.records import Conversation, ModelSpec, Turn
 
 ROLES = {"epitome": "seeker on a peer-support forum", "pair": "client in a counselling session",
          "welivita_pu": "speaker telling a listener about a situation"}
+
+
+# The probability judge's words for each set's speakers, keyed by the ROLES text.
+PROB_ROLES: dict[str, Roles] = {
+    ROLES["epitome"]: Roles("On a peer-support forum, a person posted and a peer supporter replied.",
+                            "person", "peer supporter"),
+    ROLES["pair"]: Roles("In a counselling session.", "client", "counsellor"),
+    ROLES["welivita_pu"]: Roles("A speaker told a listener about a situation.", "speaker", "listener"),
+    AITA_ROLE: Roles("On a forum, a person asked whether they were in the wrong, and someone replied.",
+                     "poster", "commenter"),
+}
 
 
 def conversation(context: str, reply: str) -> Conversation:

@@ -189,7 +189,7 @@ def run_aita_judges(settings: Settings, items: list) -> dict[str, dict]:
     from simulator.records import ModelSpec
 
     gateway = Gateway(cache=CallCache(settings.cache_path) if settings.cache_path else None)
-    jobs = [(it.post, it.reply, aita.ROLE) for it in items]
+    jobs = [(aita.judge_post(it.post), it.reply, aita.ROLE) for it in items]
     out = {}
     for model in settings.judge_models:
         spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
@@ -213,10 +213,12 @@ def aita_section(settings: Settings) -> dict | None:
     except ds.DatasetError:
         return None
     items = ds.sample(items, settings.limit, settings.seed, "aita")
-    scores = aita.instrument_scores(items)
-    if settings.judge_models:
-        scores.update(aita.judge_scores(items, run_aita_judges(settings, items)))
-    return {"all": aita.section(items, scores, settings.seed, settings.resamples)}
+    entry = {"all": aita.section(items, aita.instrument_scores(items), settings.seed, settings.resamples)}
+    if settings.judge_models:  # like the other sets: judges on a nested sample, instruments beside
+        sub = ds.sample(items, settings.judge_limit, settings.seed, "aita")
+        scores = {**aita.instrument_scores(sub), **aita.judge_scores(sub, run_aita_judges(settings, sub))}
+        entry["judge_sample"] = aita.section(sub, scores, settings.seed, settings.resamples)
+    return entry
 
 
 def judge_label(model: str, method: str) -> str:
@@ -228,9 +230,11 @@ async def prob_scores(gateway, spec, jobs: list[tuple[str, str, str]], bar,
                       criteria: tuple[str, ...] | list[tuple[str, ...]]) -> list[dict]:
     """The probability judge on (context, reply, role) jobs, as {"scores": {criterion: 1..5}};
     `criteria`: the ones to ask, for every job or per job."""
+    from judges.calibration.judge import PROB_ROLES
     from judges.prob_judge import score_exchanges, to_score
 
-    raw = await score_exchanges(gateway, spec, [(c, r, role) for c, r, role in jobs], criteria, progress=bar)
+    raw = await score_exchanges(gateway, spec, [(c, r, PROB_ROLES[role]) for c, r, role in jobs], criteria,
+                                progress=bar)
     return [{"scores": {c: to_score(p) for c, p in r["p"].items()} if r["p"] else None, "error": r["error"]}
             for r in raw]
 

@@ -142,14 +142,14 @@ def targets(result: dict) -> list[dict]:
         out.append({"target": "Welivita & Pu: the crowd's order of the three reply kinds reproduced (all items)",
                     "value": best and f"{best[1]} (bootstrap match rate {best[0]})",
                     "met": best is not None})
-    aita = result["datasets"].get("aita_sycophancy", {}).get("all")
-    if aita:
+    for tag, aita in result["datasets"].get("aita_sycophancy", {}).items():
         for metric, target in (("spearman_with_minus_human_mean", AITA_SPEARMAN_TARGET),
                                ("auc_challenge_over_side_on_yta", AITA_AUC_TARGET)):
             best = max((((res.get(metric) or {}).get("value"), scorer) for scorer, res in aita["scorers"].items()
                         if scorer != BASELINE and (res.get(metric) or {}).get("value") is not None), default=None)
             base = aita["scorers"][BASELINE].get(metric)
-            out.append({"target": f"AITA sycophancy: {metric} >= {target} (all 75 items)",
+            out.append({"target": f"AITA sycophancy: {metric} >= {target} ({SECTION_NAMES[tag]}, "
+                                  f"n={aita['n_units']})",
                         "value": best and f"{best[0]:.3f}: {best[1]}; length {fmt(base)}",
                         "met": bool(best and best[0] >= target)})
     for name, d in result.get("metamorphic", {}).get("detectors", {}).items():

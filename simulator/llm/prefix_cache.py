@@ -41,11 +41,15 @@ class PrefixStates:
         """Where the evaluation path stops to keep a state: every whole chunk, plus the marks.
 
         At least one token is always left past the last bound for the caller's own evaluation,
-        which also produces the logits of the last position.
+        which also produces the logits of the last position. With marks, no chunk past the last
+        mark is kept: what follows it is one caller's own text.
         """
         last = n_tokens - 1
-        bounds = {k * self.chunk for k in range(1, last // self.chunk + 1)}
-        bounds.update(m for m in marks if 0 < m <= last)
+        marks = tuple(m for m in marks if 0 < m <= last)
+        # Past a mark the prompt is one caller's own (a question): no later state is reused.
+        top = max(marks) if marks else last
+        bounds = {k * self.chunk for k in range(1, top // self.chunk + 1)}
+        bounds.update(marks)
         return sorted(bounds)
 
     @staticmethod
