@@ -52,8 +52,10 @@ def test_budget_is_shared_by_the_workers_and_the_rest_resumes(tmp_path):
         cfg = _cfg(server.url, tmp_path, conversations=16, processes=2, max_tokens_budget=2500, concurrency=2)
         stopped = run(cfg)
         rest = run(cfg.model_copy(update={"run": cfg.run.model_copy(update={"max_tokens_budget": None})}))
-    assert stopped.status == "budget_exhausted" and 0 < stopped.written < 16
-    assert rest.skipped == stopped.written and rest.written == 16 - stopped.written
+    assert stopped.status == "budget_exhausted" and 0 < stopped.counts["ok"] < 16
+    # conversations the budget cut off are kept as budget_stop errors (never scored) and retried
+    assert stopped.written == stopped.counts["ok"] + stopped.counts.get("error", 0)
+    assert rest.skipped == stopped.counts["ok"] and rest.written == 16 - stopped.counts["ok"]
     assert sorted(r["record_id"] for r in _lines(rest.run_dir)) == sorted(k.record_id() for k in plan(cfg))
 
 
