@@ -61,15 +61,22 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--judge-method", args.judge_method]
     if args.judge_model and args.judge_limit != 30:
         parts += ["--judge-limit", str(args.judge_limit)]
+    parts += _shared_flags(args)
+    if args.no_metamorphic:
+        parts.append("--no-metamorphic")
+    return shlex.join(parts)
+
+
+def _shared_flags(args: argparse.Namespace) -> list[str]:
+    """--out, --seed and --bootstrap where they differ from the defaults (both commands)."""
+    parts = []
     if args.out != DEFAULT_OUT:
         parts += ["--out", args.out]
     if args.seed:
         parts += ["--seed", str(args.seed)]
     if args.bootstrap != 1000:
         parts += ["--bootstrap", str(args.bootstrap)]
-    if args.no_metamorphic:
-        parts.append("--no-metamorphic")
-    return shlex.join(parts)
+    return parts
 
 
 def _persona_command(args: argparse.Namespace) -> str:
@@ -79,12 +86,7 @@ def _persona_command(args: argparse.Namespace) -> str:
     if args.persona_model:
         parts += ["--persona-model", args.persona_model, "--persona-failed", str(args.persona_failed),
                   "--persona-k", str(args.persona_k)]
-    if args.out != DEFAULT_OUT:
-        parts += ["--out", args.out]
-    if args.seed:
-        parts += ["--seed", str(args.seed)]
-    if args.bootstrap != 1000:
-        parts += ["--bootstrap", str(args.bootstrap)]
+    parts += _shared_flags(args)
     if args.limit is not None:
         parts += ["--limit", str(args.limit)]
     return shlex.join(parts)
