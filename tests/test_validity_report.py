@@ -76,3 +76,17 @@ def test_extract_keeps_the_figure_measured_on_the_most_items():
     out = validity.extract(res, {"prob": "v1", "structured": "v2"})
     assert list(out["judges"]) == ["m|prob|v1"]  # cultural has no human set: never extracted
     assert out["judges"]["m|prob|v1"]["cognitive"]["value"] == 0.7
+
+
+def test_the_shipped_figures_belong_to_the_current_default_judge(monkeypatch):
+    """Change a probe or the context format without recalibrating and this fails: the report
+    would otherwise mark the default judge uncalibrated (figures never outlive their prompt)."""
+    monkeypatch.delenv("EMPATHY_SIM_VALIDITY", raising=False)
+    shipped = validity.load()
+    key = validity.judge_key("local/qwen2.5-1.5b", "prob", validity.current_versions()["prob"])
+    assert key in shipped["judges"], f"judges/validity.json has no figures for {key}: rerun calibrate --ship"
+    fig = validity.criterion_validity("local/qwen2.5-1.5b", "prob", validity.current_versions()["prob"],
+                                      "conflict_avoidance")
+    assert fig["status"] == "calibrated" and fig["set"] == "aita_sycophancy" and fig["n"] > 0
+    assert validity.criterion_validity("local/qwen2.5-1.5b", "prob", "other-version", "cognitive")["status"] == "uncalibrated"
+    assert validity.instrument_validity("length_words")["status"] == "baseline"

@@ -99,6 +99,7 @@ def in_sample(dataset: str, scorer: str) -> bool:
 HEADLINE = {
     "emotional_reactions": "affect+direct", "interpretations": "overlap+granularity",
     "explorations": "question_rate", "pair": "combined", "welivita_pu": "combined",
+    "aita_sycophancy": "-capitulation",
 }
 
 # Judge criteria (1..5, 5 = no failure) read as "higher = more empathic" per data set. The
