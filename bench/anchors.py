@@ -110,7 +110,10 @@ def run_case(model: str, out_dir: Path, kind: str, persona: str, scenario: str, 
         "models": {"persona": spec, "subject": {"model": f"anchor/{kind}/{subject}"},
                    "judge": {"model": model, "temperature": 0.0, "max_tokens": 1200}},
         "judge": {"method": method},
-        "run": {"out_dir": str(out_dir), "name": f"{kind}-{subject}", "progress": False, "report": False},
+        # the anchors measure the judge and instruments on known replies: a persona turn that
+        # fails the fidelity check is recorded, not a reason to leave the case unjudged
+        "run": {"out_dir": str(out_dir), "name": f"{kind}-{subject}", "progress": False, "report": False,
+                "fidelity_gate": False},
     })
     result = run(cfg)
     return next(iter_records(result.run_dir))
