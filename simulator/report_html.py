@@ -148,7 +148,10 @@ def model_card(d: ReportData, model: str) -> str:
             f'<p>{ms.get("conversations", len(recs))} ok conversations; '
             f'continuation {_pct(ms.get("continuation_rate"))}.</p>'
             f'<div class="grid-2"><div>{criteria_bars(crit, f"{model}: criterion means with 95% CI")}</div>'
-            f'<div>{table(["criterion", "kind", "mean [95% CI]", "agreement with people"], rows)}</div></div>'
+            f'<div>{table(["criterion", "kind", "mean [95% CI]", "agreement with people"], rows)}'
+            '<p class="muted">Agreement with people: measured on single replies from published human-labelled '
+            'sets, judged without persona cards (docs/calibration.md): a check of the judge, not of these '
+            'conversations.</p></div></div>'
             + _per_reply(ms) + f'<h3>Conflict avoidance at tension points</h3><p>{_h(tension_line(ms))}</p>'
             + _breakdown(ms.get("by"), "task_type") + _breakdown(ms.get("by"), "theme")
             + _heatmaps(model, recs) + _trajectories(model, recs) + _instruments(ms) + "</section>")

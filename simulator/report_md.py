@@ -40,7 +40,9 @@ def _model(name: str, ms: dict) -> list[str]:
     judge = ms.get("validity") or {}
     if judge:
         out += [f"Judge {cell(judge.get('judge'))} ({cell(judge.get('method'))}, {cell(judge.get('judge_version'))}); "
-                "beside each score, how well this judge agreed with people on human-labelled data.", ""]
+                "beside each score, how well this judge agreed with people on human-labelled data (single "
+                "replies from published sets, judged without persona cards: a check of the judge, not of "
+                "these conversations).", ""]
     out += md_table(["criterion", "mean [95% CI] n", "agreement with people"],
                     [[c, stat(crit.get(c)), validity_note(val.get(c))] for c in CRITERIA])
     if ms.get("per_reply"):
