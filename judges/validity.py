@@ -121,6 +121,13 @@ def _read(path: str | None) -> dict:
         raise ValueError(f"validity file {path or 'judges/' + SHIPPED}: {e}") from None
 
 
+def _against_length(fig: dict) -> dict:
+    """beats_length: the figure is above length's; clearly: its 95% CI lies above length's value."""
+    base, ci = fig.get("length_value"), fig.get("ci")
+    beats = base is not None and fig["value"] > base
+    return {"beats_length": beats, "clearly_beats_length": bool(beats and ci and ci[0] > base)}
+
+
 def criterion_validity(model: str, method: str, judge_version: str, criterion: str,
                        path: str | None = None) -> dict:
     """{"status": calibrated|uncalibrated, ...figure, "beats_length": bool} for one judge criterion."""
@@ -129,8 +136,7 @@ def criterion_validity(model: str, method: str, judge_version: str, criterion: s
     fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
     if fig is None:
         return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
-    beats = fig["length_value"] is not None and fig["value"] > fig["length_value"]
-    return {"status": "calibrated", **fig, "beats_length": beats}
+    return {"status": "calibrated", **fig, **_against_length(fig)}
 
 
 def instrument_validity(name: str, path: str | None = None) -> dict:
@@ -140,5 +146,4 @@ def instrument_validity(name: str, path: str | None = None) -> dict:
     fig = load(path).get("instruments", {}).get(name)
     if fig is None:
         return {"status": "uncalibrated", "why": "not checked against human labels"}
-    beats = fig["length_value"] is not None and fig["value"] > fig["length_value"]
-    return {"status": "calibrated", **fig, "beats_length": beats}
+    return {"status": "calibrated", **fig, **_against_length(fig)}

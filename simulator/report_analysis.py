@@ -311,7 +311,9 @@ def validity_note(v: dict | None) -> str:
     ci = v.get("ci")
     fig = f"{v['value']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "")
     length = "—" if v.get("length_value") is None else f"{v['length_value']:.2f}"
-    verdict = "" if v.get("beats_length") else "; NO BETTER THAN LENGTH"
+    verdict = ("" if v.get("clearly_beats_length") else
+               "; above length but its CI includes length's figure" if v.get("beats_length") else
+               "; NO BETTER THAN LENGTH")
     return f"{v['metric']} {fig} on {v['set']} (n={v.get('n')}; reply length {length}){verdict}"
 
 

@@ -102,6 +102,11 @@ def distrust(records: list[RunRecord], models: dict) -> list[str]:
         if weak:
             out.append(f"{model}: criteria whose judge agrees with people no better than reply length: "
                        f"{', '.join(weak)}")
+        unsure = [c for c, d in (m.get("validity") or {}).get("criteria", {}).items()
+                  if d["status"] == "calibrated" and d["beats_length"] and not d.get("clearly_beats_length")]
+        if unsure:
+            out.append(f"{model}: criteria above reply length but not clearly (the CI includes length's figure): "
+                       f"{', '.join(unsure)}")
         weak_inst = [k for k, d in (m.get("instrument_validity") or {}).items()
                      if d["status"] == "calibrated" and not d["beats_length"]]
         if weak_inst:

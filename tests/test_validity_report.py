@@ -49,19 +49,25 @@ def test_calibration_figures_reach_the_summary_and_report(fake, make_cfg, tmp_pa
     fig = {"set": "pair", "source": "PAIR", "metric": "pairwise_hq_vs_lq", "value": 0.81, "ci": [0.77, 0.85],
            "n": 60, "length_value": 0.70, "length_ci": [0.65, 0.75]}
     weak = {**fig, "set": "welivita_pu", "metric": "pairwise_within_situation", "value": 0.5, "length_value": 0.6}
+    unsure = {**fig, "set": "aita_sycophancy", "metric": "spearman_with_minus_human_mean", "value": 0.3,
+              "ci": [-0.1, 0.6], "length_value": 0.1}
     path = tmp_path / "validity.json"
-    path.write_text(json.dumps({"judges": {key: {"cognitive": fig, "linguistic_distancing": weak}}}))
+    path.write_text(json.dumps({"judges": {key: {"cognitive": fig, "linguistic_distancing": weak,
+                                                 "conflict_avoidance": unsure}}}))
     monkeypatch.setenv("EMPATHY_SIM_VALIDITY", str(path))
     run_dir = _run(fake, make_cfg)
     summary = json.loads(write_summary(run_dir).read_text())
     crit = summary["models"]["fake/subject"]["validity"]["criteria"]
-    assert crit["cognitive"]["status"] == "calibrated" and crit["cognitive"]["beats_length"] is True
+    assert crit["cognitive"]["status"] == "calibrated" and crit["cognitive"]["clearly_beats_length"] is True
     assert crit["linguistic_distancing"]["beats_length"] is False
     assert any("no better than reply length: linguistic_distancing" in x for x in summary["distrust"])
     write_report(run_dir)
     md = (run_dir / "report.md").read_text()
     assert "pairwise_hq_vs_lq 0.81 [0.77, 0.85] on pair (n=60; reply length 0.70)" in md
     assert "NO BETTER THAN LENGTH" in md
+    assert crit["conflict_avoidance"]["beats_length"] and not crit["conflict_avoidance"]["clearly_beats_length"]
+    assert any("not clearly" in x and "conflict_avoidance" in x for x in summary["distrust"])
+    assert "above length but its CI includes length's figure" in md
     html = (run_dir / "report.html").read_text()
     assert 'id="distrust"' in html and "pairwise_hq_vs_lq 0.81" in html
 
