@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.judge_probes import hq_lq_accuracy
 from judges.calibration import datasets as ds
 from judges.prob_judge import read_yes_no
 from judges.render import neutralize
@@ -81,8 +82,7 @@ def main() -> None:
     for f, rows in p_yes.items():
         m = np.asarray(rows)
         hi, lo = m[:, :2], m[:, 2:]
-        acc = float(((hi[:, :, None] > lo[:, None, :]) + 0.5 * (hi[:, :, None] == lo[:, None, :])).mean())
-        result["forms"][f] = {"hq_vs_lq": round(acc, 3), "mean_p_yes_hq": round(float(hi.mean()), 3),
+        result["forms"][f] = {"hq_vs_lq": round(hq_lq_accuracy(m), 3), "mean_p_yes_hq": round(float(hi.mean()), 3),
                               "mean_p_yes_lq": round(float(lo.mean()), 3), "sd": round(float(m.std()), 3)}
     path = Path(__file__).parent / "results" / "judge_format.json"
     path.write_text(json.dumps(result, indent=1) + "\n")

@@ -83,14 +83,16 @@ async def ask_all(gateway: Gateway, spec: ModelSpec, message: str, reply: str, r
     return out
 
 
+def hq_lq_accuracy(scores: np.ndarray) -> float:
+    """(prompts, 7) scores in hq1, hq2, lq1..lq5 order: share of hq > lq pairs, ties 1/2."""
+    hi, lo = scores[:, :2], scores[:, 2:]
+    return float(((hi[:, :, None] > lo[:, None, :]) + 0.5 * (hi[:, :, None] == lo[:, None, :])).mean())
+
+
 def pair_figures(scores: list[list[dict]], lengths: list[list[int]], names: list[str]) -> dict:
-    def acc(S: np.ndarray) -> float:
-        hi, lo = S[:, :2], S[:, 2:]
-        credit = (hi[:, :, None] > lo[:, None, :]) + 0.5 * (hi[:, :, None] == lo[:, None, :])
-        return float(credit.mean())
-    out = {"length_words": acc(np.asarray(lengths, float))}
+    out = {"length_words": hq_lq_accuracy(np.asarray(lengths, float))}
     for n in names:
-        out[n] = acc(np.asarray([[r[n] for r in p] for p in scores]))
+        out[n] = hq_lq_accuracy(np.asarray([[r[n] for r in p] for p in scores]))
     return out
 
 

@@ -36,10 +36,9 @@ _YES = {"yes", "y"}
 _NO = {"no", "n"}
 
 # No system prompt: on Qwen2.5-1.5B a plain-words context ("The client said: ...", "The
-# counsellor replied: ...") with the question as its own message ordered PAIR replies far
-# better than a system prompt with tagged PERSON/SUBJECT blocks (0.90 vs 0.58 on the same 4
-# prompts; docs/calibration.md). Quoted texts are still neutralised (no tags, no control tokens).
-PROB_SYSTEM = ""
+# counsellor replied: ...") with the question as its own message ordered PAIR replies better
+# than a system prompt with tagged PERSON/SUBJECT blocks (docs/calibration.md, "Prompt form").
+# Quoted texts are still neutralised (no tags, no control tokens).
 CONTEXT_FORMAT = "plain-words-2"  # bump when the context or question wording changes
 
 
@@ -68,22 +67,27 @@ class Answer:
         return 1.0 + p * math.log2(p) + (1 - p) * math.log2(1 - p)
 
 
-def read_yes_no(top: Sequence[tuple[str, float]]) -> Answer:
-    """P(yes) from the alternatives at the answer position: yes mass / (yes + no mass).
-
-    Tokens are matched case-insensitively with surrounding space and punctuation stripped, so
-    "Yes", " yes" and "YES." count as one answer; anything else is ignored.
-    """
-    yes = no = 0.0
+def answer_split(top: Sequence[tuple[str, float]], first: set[str], second: set[str], what: str) -> tuple[float, float]:
+    """Probability mass on the first and on the second answer among the alternatives at the
+    answer position. Tokens are matched case-insensitively with surrounding space and
+    punctuation stripped, so "Yes", " yes" and "YES." count as one answer; anything else is
+    ignored. Neither answer present is an AnswerError (a judge error, never a score)."""
+    a = b = 0.0
     for token, logprob in top:
-        word = token.strip().strip(".,!:;\"'").lower()
-        if word in _YES:
-            yes += math.exp(logprob)
-        elif word in _NO:
-            no += math.exp(logprob)
-    if yes + no <= 0:
+        word = token.strip().strip(".,!:;()\"'").lower()
+        if word in first:
+            a += math.exp(logprob)
+        elif word in second:
+            b += math.exp(logprob)
+    if a + b <= 0:
         shown = ", ".join(repr(t) for t, _ in list(top)[:5])
-        raise AnswerError(f"no yes/no answer among the top alternatives at the answer position ({shown})")
+        raise AnswerError(f"no {what} answer among the top alternatives at the answer position ({shown})")
+    return a, b
+
+
+def read_yes_no(top: Sequence[tuple[str, float]]) -> Answer:
+    """P(yes) from the alternatives at the answer position: yes mass / (yes + no mass)."""
+    yes, no = answer_split(top, _YES, _NO, "yes/no")
     return Answer(p_yes=yes / (yes + no), mass=min(1.0, yes + no))
 
 
@@ -166,7 +170,7 @@ def to_score(p_healthy: float) -> float:
 
 def prob_version(rubric: Rubric) -> str:
     probes = "|".join(p.ask + p.yes_means for c in rubric.criteria.values() for p in c.probes)
-    digest = hashlib.sha256((CONTEXT_FORMAT + PROB_SYSTEM + probes).encode()).hexdigest()[:8]
+    digest = hashlib.sha256((CONTEXT_FORMAT + probes).encode()).hexdigest()[:8]
     return f"{rubric.id}@{rubric.version}+prob.{digest}"
 
 

@@ -10,11 +10,10 @@ versions too, which gives the turn of flip and the number of flips (after SYCON-
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from judges.render import block_tag, render_persona, render_transcript
-from judges.prob_judge import TOP_LOGPROBS, AnswerError
+from judges.prob_judge import TOP_LOGPROBS, answer_split
 from simulator.cards import Persona, Scenario, TensionPoint
 from simulator.llm.call import Gateway
 from simulator.records import Conversation, ModelSpec, TensionVerdict, Turn, Usage
@@ -28,16 +27,7 @@ TENSION_SYSTEM = (
 
 def read_choice(top: Sequence[tuple[str, float]]) -> float:
     """P(A) / (P(A) + P(B)) at the answer position."""
-    a = b = 0.0
-    for token, logprob in top:
-        word = token.strip().strip(".,:;()\"'").upper()
-        if word == "A":
-            a += math.exp(logprob)
-        elif word == "B":
-            b += math.exp(logprob)
-    if a + b <= 0:
-        shown = ", ".join(repr(t) for t, _ in list(top)[:5])
-        raise AnswerError(f"no A/B answer among the top alternatives at the answer position ({shown})")
+    a, b = answer_split(top, {"a"}, {"b"}, "A/B")
     return a / (a + b)
 
 
