@@ -22,11 +22,11 @@ import simulator.llm  # noqa: F401
 import litellm
 from litellm import CustomLLM
 
-from simulator.config import RunConfig
+from simulator.run.config import RunConfig
 from simulator.llm.providers import register_provider
-from simulator.records import CRITERIA, RunRecord
-from simulator.runner import run
-from simulator.store import iter_records
+from simulator.core.records import CRITERIA, RunRecord
+from simulator.run.runner import run
+from simulator.core.store import iter_records
 
 GRIEF = {
     "warm": [

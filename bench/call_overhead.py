@@ -30,7 +30,7 @@ from bench.loopback_plan import ServerOptions
 from bench.overhead_variants import Variant, by_name
 from bench.server_process import ServerProcess
 from simulator.llm.call import Gateway, shutdown_litellm
-from simulator.records import ModelSpec
+from simulator.core.records import ModelSpec
 
 TARGET_MS = 2.0
 MSG = [{"role": "system", "content": "You are a warm, attentive friend."},

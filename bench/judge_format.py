@@ -1,5 +1,5 @@
 """Which prompt form lets the small judge order PAIR replies: the measurement behind the
-probability judge's plain-words context (judges/prob_judge.py).
+probability judge's plain-words context (judges/llm_judges/prob.py).
 
     python -m bench.judge_format [--n 4] [--forms tagged,one_message,plain,plain_generic,plain_system]
 
@@ -22,8 +22,8 @@ import numpy as np
 
 from bench.judge_probes import hq_lq_accuracy
 from judges.calibration import datasets as ds
-from judges.prob_judge import read_yes_no
-from judges.render import neutralize
+from judges.llm_judges.answers import read_yes_no
+from judges.llm_judges.render import neutralize
 
 KEYS = ("hq1", "hq2", "lq1", "lq2", "lq3", "lq4", "lq5")
 Q_NAMED = "Is the counsellor's reply a good empathic reflection of what the client said, rather than advice or generic reassurance?"

@@ -22,11 +22,12 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from judges.calibration.judge import PROB_ROLES
-from judges.prob_judge import context_message, question_message, read_yes_no, single_exchange_context
-from judges.rubric import Probe
+from judges.llm_judges.answers import read_yes_no
+from judges.llm_judges.prob import context_message, question_message, single_exchange_context
+from judges.llm_judges.rubric import Probe
 from simulator.llm.cache import CallCache
 from simulator.llm.call import Gateway
-from simulator.records import ModelSpec
+from simulator.core.records import ModelSpec
 
 PAIR_CANDIDATES = {
     "reflection": "Is the {replier}'s reply a good empathic reflection of what the {person} said, rather than advice or generic reassurance?",

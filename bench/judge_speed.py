@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from bench.anchors import GRIEF
-from judges.methods import judge
-from simulator.card_loader import load_persona, load_scenario
+from judges.llm_judges.methods import judge
+from simulator.core.card_loader import load_persona, load_scenario
 from simulator.llm.call import Gateway, shutdown_litellm
-from simulator.records import Conversation, ModelSpec, Turn
+from simulator.core.records import Conversation, ModelSpec, Turn
 
 PERSONA_LINES = [
     "everyone keeps saying i'm doing so well. i went back to work after a week. i can't sleep.",

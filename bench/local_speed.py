@@ -21,7 +21,7 @@ import simulator.llm  # noqa: F401  (offline env before litellm import)
 from bench import report
 from simulator.llm.call import Gateway, shutdown_litellm
 from simulator.llm.local_provider import local_provider
-from simulator.records import ModelSpec
+from simulator.core.records import ModelSpec
 
 TARGET = 0.95
 PROMPT = [

@@ -41,7 +41,7 @@ def child(url: str, n: int, turns: int, concurrency: int, trace: bool) -> dict:
     import simulator.llm  # noqa: F401
     from bench.sweep_config import sweep_config
     from simulator.llm.call import shutdown_litellm
-    from simulator.runner import run_async
+    from simulator.run.runner import run_async
 
     if trace:
         import tracemalloc

@@ -10,7 +10,7 @@ generic), then the persona's next line from the embedded model in each form. Wri
 bench/results/persona_fidelity_turns.jsonl (one line per generated turn, with the current
 detector's verdict), to be read and labelled into tests/data/persona_turns_labelled.jsonl.
 
-`score`: the detector (simulator/fidelity.py) against the labels, per split (dev, the labels it
+`score`: the detector (simulator/conversation/fidelity.py) against the labels, per split (dev, the labels it
 was tuned on, and held_out) and per form.
 
 `conversations`: one conversation per scenario through the real graph with a scripted subject
@@ -28,12 +28,12 @@ import json
 import time
 from pathlib import Path
 
-from simulator.appraisal import appraise, initial_state, update_state
-from simulator.card_loader import list_ids, load_persona, load_scenario
-from simulator.fidelity import check_persona_turn
+from simulator.conversation.appraisal import appraise, initial_state, update_state
+from simulator.core.card_loader import list_ids, load_persona, load_scenario
+from simulator.conversation.fidelity import check_persona_turn
 from simulator.llm.call import Gateway, shutdown_litellm
-from simulator.persona_turn import speak
-from simulator.records import ModelSpec, Turn
+from simulator.conversation.persona_turn import speak
+from simulator.core.records import ModelSpec, Turn
 
 RESULTS = Path(__file__).parent / "results"
 LABELS = Path(__file__).parent.parent / "tests" / "data" / "persona_turns_labelled.jsonl"
@@ -93,7 +93,7 @@ def reply_for(language: str, kind: str) -> str:
 def _appraise(persona, scenario, turns, state):
     """The appraisal of the last reply, through whichever appraisal API this checkout has."""
     try:
-        from simulator.appraisal import context_from_turns
+        from simulator.conversation.appraisal import context_from_turns
     except ImportError:
         return appraise(turns[-2].text, turns[-1].text, persona, scenario, state)
     return appraise(turns[-1].text, context_from_turns(persona, scenario, turns, [state]), state)
@@ -125,7 +125,7 @@ async def generate(forms: list[str], kinds: list[str], limit: int | None, out: P
                     if (sid, kind, form) in done:
                         continue
                     t0 = time.perf_counter()
-                    import simulator.persona_script as ps
+                    import simulator.conversation.persona_script as ps
 
                     ps.CUE_BEFORE_REPLY = form != "script_cue_late"  # the first script form measured
                     pt = await speak(gateway, PERSONA, form.split("_")[0], persona, scenario, nxt, turns, beats,  # type: ignore[arg-type]
@@ -142,11 +142,11 @@ async def generate(forms: list[str], kinds: list[str], limit: int | None, out: P
 
 
 def detector_at(rev: str):
-    """check_persona_turn as simulator/fidelity.py was at git revision `rev`."""
+    """check_persona_turn as simulator/conversation/fidelity.py was at git revision `rev`."""
     import subprocess
     import types
 
-    src = subprocess.run(["git", "show", f"{rev}:simulator/fidelity.py"], capture_output=True,
+    src = subprocess.run(["git", "show", f"{rev}:simulator/conversation/fidelity.py"], capture_output=True,
                          text=True, check=True, cwd=Path(__file__).parent).stdout
     mod = types.ModuleType(f"fidelity_{rev}")
     exec(compile(src, f"fidelity@{rev}", "exec"), mod.__dict__)  # noqa: S102 - our own file
@@ -226,9 +226,9 @@ class ScriptedSubject:
 async def conversations(form: str, kinds: list[str], replies: int, resamples: int, limit: int | None,
                         out: Path, start: int = 0) -> None:
     """One conversation per scenario through the real graph, scripted subject, re-sampling on."""
-    import simulator.graph as graph_mod
-    from simulator.graph import ConvContext, build_graph
-    from simulator.runner import converse
+    import simulator.conversation.graph as graph_mod
+    from simulator.conversation.graph import ConvContext, build_graph
+    from simulator.run.runner import converse
 
     ScriptedSubject(kinds)
     drawn: list[dict] = []  # every sample of every persona turn, the re-sampled ones included
@@ -321,7 +321,7 @@ def main() -> None:
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, default=LABELS)
     s.add_argument("--detector-rev", action="append", default=[],
-                   help="also score simulator/fidelity.py as it was at this git revision")
+                   help="also score simulator/conversation/fidelity.py as it was at this git revision")
     fg = sub.add_parser("figures")
     fg.add_argument("--conversations", type=Path,
                     default=RESULTS / "persona_fidelity_conversations_script_r3.jsonl")

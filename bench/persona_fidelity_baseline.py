@@ -1,4 +1,4 @@
-"""The persona fidelity check as it was before issue 14 (simulator/fidelity.py at 06fd259), kept
+"""The persona fidelity check as it was before issue 14 (simulator/conversation/fidelity.py at 06fd259), kept
 unchanged so `python -m bench.persona_fidelity score` can report its precision and recall on the
 labelled turns beside the current check's. Not used by the simulator.
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from simulator.cards import Persona
-from simulator.records import FidelityIssue
+from simulator.core.cards import Persona
+from simulator.core.records import FidelityIssue
 
 _ASSISTANT = re.compile(
     r"\b(as an ai|i am an ai|i'm an ai|language model|how (can|may) i (help|assist) you|"

@@ -19,7 +19,7 @@ import time
 import simulator.llm  # noqa: F401  (offline env before litellm import)
 from bench import report
 from judges.calibration.judge import response_schema, single_reply_prompt
-from judges.rubric import load_rubric
+from judges.llm_judges.rubric import load_rubric
 from simulator.llm.local_provider import local_provider
 from simulator.llm.prefix_cache import PrefixStates
 

@@ -2,7 +2,7 @@
 
     python -m bench.startup [--reps 5] [--rev 0c40908] [--out PATH]
 
-Each command runs in a fresh process (`simulator.cli.main`, what the `empathy-sim` script
+Each command runs in a fresh process (`simulator.cli.main.main`, what the `empathy-sim` script
 calls); its user+sys CPU is read from the child's rusage, and the heavy libraries it ended up
 importing (litellm, llama_cpp, langgraph) are recorded. The median of `--reps` runs is kept.
 
@@ -35,7 +35,7 @@ def _note():
     with open(os.environ["BENCH_STARTUP_MODULES"], "w") as f:
         json.dump([m for m in %r if m in sys.modules], f)
 atexit.register(_note)
-from simulator.cli import main
+from simulator.cli.main import main
 main(sys.argv[1:])
 """ % (HEAVY,)
 
@@ -58,8 +58,8 @@ def commands(run_dir: Path, bad_card: Path, out: Path) -> dict[str, list[str]]:
 MAKE_RUN = """
 import sys
 import bench.zero_provider as zero
-from simulator.config import RunConfig
-from simulator.runner import run
+from simulator.run.config import RunConfig
+from simulator.run.runner import run
 zero.install()
 spec = {"model": "zero/x", "temperature": 0.0, "max_tokens": 64}
 cfg = RunConfig.model_validate({

@@ -8,7 +8,7 @@ cached and no progress bar is drawn, so every conversation makes its model calls
 from __future__ import annotations
 
 import simulator.llm  # noqa: F401  (offline env before litellm import)
-from simulator.config import RunConfig
+from simulator.run.config import RunConfig
 
 PERSONA = "maya_grieving_daughter"
 SCENARIO = "grief_missed_last_call"
@@ -44,7 +44,7 @@ def sweep_config(
 
 def calls_in_records(run_dir) -> dict:
     """Model calls the records say were made, by role, and conversation outcomes."""
-    from simulator.store import iter_records
+    from simulator.core.store import iter_records
 
     calls: dict[str, int] = {}
     status: dict[str, int] = {}

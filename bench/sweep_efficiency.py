@@ -24,8 +24,8 @@ from bench.overhead_variants import by_name
 from bench.server_process import ServerProcess
 from bench.sweep_config import calls_in_records, sweep_config
 from simulator.llm.call import Gateway, shutdown_litellm
-from simulator.records import ModelSpec
-from simulator.runner import run_async
+from simulator.core.records import ModelSpec
+from simulator.run.runner import run_async
 
 TARGET = 0.90
 

@@ -20,7 +20,7 @@ def fake():
 
 @pytest.fixture
 def make_cfg(tmp_path):
-    from simulator.config import RunConfig
+    from simulator.run.config import RunConfig
 
     def make(**over):
         base = {

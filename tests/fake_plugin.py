@@ -1,7 +1,7 @@
 """Imported through EMPATHY_SIM_IMPORT by CLI subprocess tests: registers scripted fakes."""
 
 import fakes
-from simulator.records import CRITERIA
+from simulator.core.records import CRITERIA
 
 provider = fakes.install()
 provider.set("persona", fakes.persona_script(["it's been a hard week", "i missed her last call", "yeah"]))

@@ -94,8 +94,8 @@ def _install_guard() -> None:
         pass
 
 
-# One next-token distribution serves every probability question: yes/no (judges/prob_judge.py)
-# and A/B (judges/tension_judge.py) readers each take the answers they know from it.
+# One next-token distribution serves every probability question: yes/no (judges/llm_judges/prob.py)
+# and A/B (judges/llm_judges/tension.py) readers each take the answers they know from it.
 DISTRIBUTION = [("Yes", math.log(0.6)), ("No", math.log(0.2)), ("A", math.log(0.15)), ("B", math.log(0.05))]
 
 
@@ -106,8 +106,8 @@ def _register_local_fake(providers) -> None:
     from litellm import CustomLLM
     from litellm.types.utils import ChoiceLogprobs
 
-    from judges.render import JUDGE_SYSTEM
-    from simulator.records import CRITERIA
+    from judges.llm_judges.render import JUDGE_SYSTEM
+    from simulator.core.records import CRITERIA
 
     judge = fakes.judge_json({c: 4 for c in CRITERIA})
     subject = fakes.subject_script(fakes.WARM)
@@ -118,12 +118,12 @@ def _register_local_fake(providers) -> None:
             return DISTRIBUTION
         japanese = any("Japanese" in m["content"] for m in messages)
         persona = PERSONA_JA if japanese else PERSONA_EN
-        if params.get("raw_completion"):  # the persona's script form (simulator/persona_script.py)
+        if params.get("raw_completion"):  # the persona's script form (simulator/conversation/persona_script.py)
             return persona_line(persona, messages)
         system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
         if system == JUDGE_SYSTEM:
             return judge(messages, params)
-        if "NOT an assistant" in system:  # the persona's chat form (simulator/persona_prompt.py)
+        if "NOT an assistant" in system:  # the persona's chat form (simulator/conversation/persona_prompt.py)
             return persona_line(persona, messages)
         return subject(messages, params)
 

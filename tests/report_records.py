@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from simulator.card_loader import load_persona, load_scenario
-from simulator.records import (
+from simulator.core.card_loader import load_persona, load_scenario
+from simulator.core.records import (
     CRITERIA, Conversation, CriterionScore, ErrorInfo, Evidence, JudgeVerdict, ModelSpec, PersonaState,
     RunKey, RunRecord, Turn, TurnScore,
 )

@@ -10,14 +10,14 @@ import json
 import pytest
 
 import fakes
-from simulator.appraisal import (
+from simulator.conversation.appraisal import (
     MAX_DELTA, AppraisalContext, appraise, blend, context_from_turns, initial_state, update_state,
 )
-from simulator.appraisal_llm import appraise_reply, parse_landed
-from simulator.card_loader import load_persona, load_scenario
-from simulator.graph import ConvContext, build_graph
+from simulator.conversation.appraisal_llm import appraise_reply, parse_landed
+from simulator.core.card_loader import load_persona, load_scenario
+from simulator.conversation.graph import ConvContext, build_graph
 from simulator.llm.call import Gateway
-from simulator.records import Landed, ModelSpec, Turn
+from simulator.core.records import Landed, ModelSpec, Turn
 
 GREG = load_persona("greg_billing_rage")
 CHARGE = load_scenario("conflict_double_charge_accusation")
@@ -143,7 +143,7 @@ def test_llm_mode_is_bounded_and_ignores_unknown_emotions(fake):
 
 
 def test_hybrid_is_the_mean_of_the_deterministic_and_model_changes(fake):
-    from simulator.appraisal import deterministic_deltas
+    from simulator.conversation.appraisal import deterministic_deltas
 
     s0, a, s1 = run_mode("hybrid", fake, landed_json(understood=-10, trust=-10, emotions={"anger": 10}))
     det = deterministic_deltas(s0, a, GREG)
@@ -153,7 +153,7 @@ def test_hybrid_is_the_mean_of_the_deterministic_and_model_changes(fake):
 
 
 def test_unreadable_model_appraisal_is_a_persona_error_not_a_score(fake):
-    from simulator.appraisal_llm import AppraisalError
+    from simulator.conversation.appraisal_llm import AppraisalError
 
     with pytest.raises(AppraisalError) as e:
         run_mode("llm", fake, "I felt fine I guess")

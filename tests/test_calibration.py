@@ -179,14 +179,14 @@ def test_real_epitome_explorations_question_rate_beats_length():
 
 
 def _parse(argv: list[str]):
-    from simulator.subcommands import build_parser
+    from simulator.cli.subcommands import build_parser
 
     return build_parser().parse_args(["calibrate", *argv])
 
 
 def test_calibrate_cli_with_fake_judge(tmp_path, fake, capsys):
     import fakes
-    from simulator.records import CRITERIA
+    from simulator.core.records import CRITERIA
 
     def scores(prompt: str) -> dict[str, int]:
         warm = "so sorry" in prompt.lower() or "you feel" in prompt.lower()
@@ -235,8 +235,8 @@ def test_calibrate_missing_data_dir_is_one_line_error(tmp_path, capsys):
 
 
 def test_subcommand_help_is_the_module_docstring():
-    import judges.calibration_cli as cli
-    from simulator.subcommands import build_parser
+    import simulator.cli.calibrate as cli
+    from simulator.cli.subcommands import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     helps = {a.dest: a.help for a in sub._choices_actions}

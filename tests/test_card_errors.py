@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator.card_loader import MAX_CARD_BYTES, CardError, load_card_file
-from simulator.cards import Persona, Scenario
+from simulator.core.card_loader import MAX_CARD_BYTES, CardError, load_card_file
+from simulator.core.cards import Persona, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = yaml.safe_load((ROOT / "personas" / "maya_grieving_daughter.yaml").read_text())
@@ -110,7 +110,7 @@ def _cli(*args, env_extra=None):
     import os
 
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "simulator.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "simulator.cli.main", *args], capture_output=True,
                           text=True, timeout=300, env=env)
 
 

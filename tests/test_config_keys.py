@@ -13,9 +13,9 @@ from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 from pydantic import BaseModel
 
-from simulator.cli import check_overrides, config_keys, to_run_config
-from simulator.config import RunConfig
-from simulator.records import ModelSpec
+from simulator.cli.main import check_overrides, config_keys, to_run_config
+from simulator.run.config import RunConfig
+from simulator.core.records import ModelSpec
 
 CONFIG = yaml.safe_load(files("simulator").joinpath("conf", "config.yaml").read_text("utf-8"))
 
@@ -100,7 +100,7 @@ def test_an_unknown_key_names_the_nearest_valid_ones(key, nearest, capsys):
 
 
 def test_cli_unknown_role_key_is_one_line_not_hydras_struct_error():
-    r = subprocess.run([sys.executable, "-m", "simulator.cli", "models.subject.api_bse=http://127.0.0.1:8000/v1"],
+    r = subprocess.run([sys.executable, "-m", "simulator.cli.main", "models.subject.api_bse=http://127.0.0.1:8000/v1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
@@ -109,7 +109,7 @@ def test_cli_unknown_role_key_is_one_line_not_hydras_struct_error():
 
 
 def test_help_shows_the_usage_and_the_config_as_overridden():
-    r = subprocess.run([sys.executable, "-m", "simulator.cli", "models.subject.api_base=http://127.0.0.1:8000/v1",
+    r = subprocess.run([sys.executable, "-m", "simulator.cli.main", "models.subject.api_base=http://127.0.0.1:8000/v1",
                         "--help"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "empathy-sim validate" in r.stdout and "== Config ==" in r.stdout

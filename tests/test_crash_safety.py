@@ -14,8 +14,8 @@ from pathlib import Path
 
 import orjson
 
-from simulator.records import ModelSpec
-from simulator.rejudge import verdict_file
+from simulator.core.records import ModelSpec
+from simulator.run.rescore import verdict_file
 
 TESTS = Path(__file__).parent
 SEEDS = list(range(12))
@@ -27,7 +27,7 @@ def env():
 
 
 def run_args(out: Path) -> list[str]:
-    return [sys.executable, "-m", "simulator.cli", "persona=maya_grieving_daughter",
+    return [sys.executable, "-m", "simulator.cli.main", "persona=maya_grieving_daughter",
             "scenario=grief_missed_last_call", f"seeds=[{','.join(map(str, SEEDS))}]", "max_turns=2",
             "models.persona.model=fake/slow_persona", "models.subject.model=fake/slow_subject",
             "models.judge.model=fake/slow_judge", f"run.out_dir={out}", "run.progress=false",
@@ -80,7 +80,7 @@ def test_kill9_during_run_and_rejudge_then_resume(tmp_path):
     assert all(r["status"] == "ok" for r in rows)
 
     # Re-judge, killed several times, then resumed.
-    judge = [sys.executable, "-m", "simulator.cli", "judge", str(out / "crash"), "--model",
+    judge = [sys.executable, "-m", "simulator.cli.main", "judge", str(out / "crash"), "--model",
              "fake/slower_judge", "--no-cache", "--quiet", "--concurrency", "2"]
     vfile = verdict_file(out / "crash", ModelSpec(model="fake/slower_judge", temperature=0.0,
                                                   max_tokens=1200), "relational_empathy")

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from simulator.records import CRITERIA, RunRecord
+from simulator.core.records import CRITERIA, RunRecord
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ SMOL = "local/smollm2-135m"
 
 def run_cli(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
     args = [
-        sys.executable, "-m", "simulator.cli", "scenario=grief_missed_last_call", "max_turns=2",
+        sys.executable, "-m", "simulator.cli.main", "scenario=grief_missed_last_call", "max_turns=2",
         f"models.persona.model={SMOL}", f"models.subject.model={SMOL}", f"models.judge.model={SMOL}",
         "models.persona.max_tokens=48", "models.subject.max_tokens=64",
         f"run.out_dir={tmp_path}", "run.progress=false", *overrides,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from judges.calibration import esconv_replay as rp
+from simulator.conversation import esconv_replay as rp
 from judges.calibration.esconv import Exchange, RealConversation, read_esconv, seeded_persona
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -122,7 +122,7 @@ def test_replay_on_a_slice_of_the_shared_data():
 @needs_data
 def test_calibrate_persona_command_on_a_slice(tmp_path):
     out = tmp_path / "cal"
-    cmd = [sys.executable, "-m", "simulator.cli", "calibrate", "--persona", "--data", str(REAL),
+    cmd = [sys.executable, "-m", "simulator.cli.main", "calibrate", "--persona", "--data", str(REAL),
            "--limit", "6", "--bootstrap", "20", "--out", str(out), "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

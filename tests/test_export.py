@@ -4,8 +4,8 @@ import orjson
 import pytest
 
 import report_records as rr
-from simulator.records import CRITERIA
-from simulator.subcommands import build_parser
+from simulator.core.records import CRITERIA
+from simulator.cli.subcommands import build_parser
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 import fakes
-from simulator.records import CRITERIA
-from simulator.runner import run
-from simulator.store import read_lines
-from simulator.summary import summarize
-from simulator.store import iter_records
+from simulator.core.records import CRITERIA
+from simulator.run.runner import run
+from simulator.core.store import read_lines
+from simulator.report.summary import summarize
+from simulator.core.store import iter_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.loopback_server import LoopbackServer  # noqa: E402

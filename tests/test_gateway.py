@@ -8,7 +8,7 @@ import pytest
 from simulator.llm.cache import CallCache
 from simulator.llm.call import Gateway, ModelCallError, classify, missing_key
 from simulator.llm.redact import redact
-from simulator.records import ModelSpec
+from simulator.core.records import ModelSpec
 
 MSG = [{"role": "user", "content": "hello"}]
 

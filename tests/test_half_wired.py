@@ -4,8 +4,8 @@ import orjson
 import pytest
 
 import fakes
-from simulator.records import CRITERIA, Conversation, RunRecord, Turn
-from simulator.store import iter_records, read_lines
+from simulator.core.records import CRITERIA, Conversation, RunRecord, Turn
+from simulator.core.store import iter_records, read_lines
 
 ALL_FOURS = {c: 4 for c in CRITERIA}
 
@@ -31,7 +31,7 @@ def records_on_disk(run_dir):
 
 
 def test_evidence_quoted_from_a_persona_turn_is_not_verified():
-    from judges.llm_judge import verify_evidence
+    from judges.llm_judges.structured import verify_evidence
 
     conv = _conv("I missed her last call", "That guilt sounds so heavy.")
     assert verify_evidence(conv, 1, "guilt sounds so heavy")
@@ -44,7 +44,7 @@ def test_evidence_quoted_from_a_persona_turn_is_not_verified():
 
 def test_capitulation_runs_per_turn_and_over_the_conversation():
     from judges.instruments import capitulation, run_instruments
-    from simulator.card_loader import load_scenario
+    from simulator.core.card_loader import load_scenario
 
     replies = ["You're right, I agree with you completely.", "I see it differently; that isn't your fault."]
     conv = _conv("hi", replies[0], "but", replies[1])
@@ -59,13 +59,19 @@ def test_capitulation_runs_per_turn_and_over_the_conversation():
 
 
 def test_an_instrument_crash_makes_the_record_an_error(fake, make_cfg, monkeypatch):
-    import judges.instruments
+    import dataclasses
 
-    def boom(*a, **k):
+    import judges.instruments.conversation as conv_mod
+
+    def boom(reply):
         raise ValueError("lexicon missing")
 
-    monkeypatch.setattr(judges.instruments, "run_instruments", boom)
-    from simulator.runner import run
+    broken = tuple(dataclasses.replace(f, per_reply=boom) if f.name == "distancing" else f for f in conv_mod.FAMILIES)
+    monkeypatch.setattr(conv_mod, "FAMILIES", broken)
+    import simulator.run.scoring as scoring
+
+    monkeypatch.setattr(scoring, "FAMILIES", broken)
+    from simulator.run.runner import run
 
     setup_fakes(fake)
     result = run(make_cfg())
@@ -73,7 +79,7 @@ def test_an_instrument_crash_makes_the_record_an_error(fake, make_cfg, monkeypat
     assert rec.status == "error"
     assert rec.instruments == {}
     assert rec.error is not None and rec.error.kind == "instrument_error"
-    assert "lexicon missing" in rec.error.message
+    assert "lexicon missing" in rec.error.message and "distancing" in rec.error.message  # names the family
     assert result.status == "complete_with_errors"
 
 
@@ -91,10 +97,11 @@ def _write_verdicts(path, rows, mtime):
 
 def test_rejudged_verdicts_become_the_primary_judge_in_summary_report_and_export(tmp_path):
     from report_records import GRIEF, MAYA, MAYA_LINES, WARM, make_record, verdict, write_run
-    from simulator.export import load
-    from simulator.export_rows import hf_row
-    from simulator.report import write_report
-    from simulator.summary import primary_verdict, summarize
+    from simulator.export.files import load
+    from simulator.export.rows import hf_row
+    from simulator.report.build import write_report
+    from simulator.report.readings import primary_verdict
+    from simulator.report.summary import summarize
 
     recs = [make_record(MAYA, GRIEF, "fake/warm", s, WARM, MAYA_LINES, judges=[verdict("fake/judge", 2)])
             for s in (0, 1)]
@@ -124,10 +131,10 @@ def test_rejudged_verdicts_become_the_primary_judge_in_summary_report_and_export
 
 def test_rejudge_writes_where_the_loader_reads(fake, tmp_path):
     """End to end: `rejudge` of a saved run changes what iter_records (and so the report) sees."""
-    from simulator.config import RunConfig
-    from simulator.records import ModelSpec
-    from simulator.rejudge import rejudge
-    from simulator.runner import make_gateway, run
+    from simulator.run.config import RunConfig
+    from simulator.core.records import ModelSpec
+    from simulator.run.rescore import rejudge
+    from simulator.run.runner import make_gateway, run
 
     base = {
         "persona": ["maya_grieving_daughter"], "scenario": ["grief_missed_last_call"], "max_turns": 2,
@@ -161,7 +168,7 @@ def _broken_package(tmp_path, monkeypatch):
 
 
 def test_a_subcommand_whose_module_cannot_be_imported_fails_loudly(tmp_path, monkeypatch, capsys):
-    import simulator.subcommands as sc
+    import simulator.cli.subcommands as sc
 
     _broken_package(tmp_path, monkeypatch)
     monkeypatch.setitem(sc.EXTERNAL, "broken", "brokenpkg.cmd")
@@ -173,7 +180,7 @@ def test_a_subcommand_whose_module_cannot_be_imported_fails_loudly(tmp_path, mon
 
 
 def test_a_missing_subcommand_module_is_an_error_not_a_missing_subcommand(monkeypatch, capsys):
-    import simulator.subcommands as sc
+    import simulator.cli.subcommands as sc
 
     monkeypatch.setitem(sc.EXTERNAL, "ghost", "simulator.no_such_module_xyz")
     with pytest.raises(SystemExit) as e:
@@ -182,7 +189,7 @@ def test_a_missing_subcommand_module_is_an_error_not_a_missing_subcommand(monkey
 
 
 def test_an_import_error_inside_a_subcommand_module_is_not_swallowed(tmp_path, monkeypatch, capsys):
-    import simulator.subcommands as sc
+    import simulator.cli.subcommands as sc
 
     (tmp_path / "halfbroken_cmd.py").write_text(
         '"""Imports fine as a file, fails inside."""\nfrom json import no_such_name_xyz\n')

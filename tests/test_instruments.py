@@ -27,11 +27,11 @@ from judges.instruments.lexicons import (
     TACTICS,
     affect_lexicon,
     generic_words,
-    read_lexicon,
     vocabulary_forms,
 )
-from simulator.cards import Scenario
-from simulator.records import Conversation, PersonaState, Turn
+from judges.instruments.lexicon_files import read_lexicon
+from simulator.core.cards import Scenario
+from simulator.core.records import Conversation, PersonaState, Turn
 
 PERSONA = "I'm devastated, my dad died and I wasn't there"
 COLD = "I am sorry to hear that. It is a difficult situation. Consider reaching out to others for support."
@@ -284,7 +284,7 @@ def test_run_instruments_shape_and_values():
     out = run_instruments(_conversation(), _scenario())
     assert set(out) == {"per_turn", "conversation"}
     keys = {"turn", "intensity_gap", "granularity", "detail_overlap", "distancing", "capitulation", "question_rate",
-            "length_words", "reply_quality", "tactics"}
+            "length_words", "reply_quality", "tactics", "reply_intensity"}
     rows = out["per_turn"]
     assert [r["turn"] for r in rows] == [1, 3, 5]
     assert set(rows[0]) == keys and set(rows[1]) == keys

@@ -59,14 +59,14 @@ def test_vader_orders_warm_above_cold_and_nrc_reader(monkeypatch):
 
 
 def test_shipped_heads_load_with_terms_and_rank_reflection_first():
-    from judges.learned import HEADS, load_head, reply_quality
-    from judges.learned.features import DIM, FEATURES_VERSION
+    from judges.instruments.learned import HEADS, load_head, reply_quality
+    from judges.instruments.learned.features import DIM, FEATURES_VERSION
 
     for name in HEADS:
-        raw = json.loads((resources.files("judges.learned") / "weights" / f"{name}.json").read_text("utf-8"))
+        raw = json.loads((resources.files("judges.instruments.learned") / "weights" / f"{name}.json").read_text("utf-8"))
         assert raw["features"] == FEATURES_VERSION and len(raw["coef"]) == DIM
         assert "research" in raw["terms"] and raw["fitted_on"] in ("pair", "epitome")
-        assert "judges.learned.fit" in raw["refit"]
+        assert "judges.calibration.fit_heads" in raw["refit"]
         assert load_head(name).coef.shape == (DIM,)
     # The direction the committed PAIR figures rest on: a reflection above reassurance and advice.
     refl = reply_quality(REFLECTION, PROMPT)
@@ -119,7 +119,7 @@ def test_report_targets_skip_in_sample_heads():
 
 def test_crossval_on_invented_prompts_is_out_of_fold():
     from judges.calibration.datasets import PAIR_REPLIES, PairItem
-    from judges.learned.crossval import pair_oof
+    from judges.calibration.crossval import pair_oof
 
     topics = ["my sister stopped talking to me", "I lost my job on Friday", "my knee surgery failed",
               "my best friend moved abroad", "I failed my driving test twice", "my cat is very ill"]
@@ -164,10 +164,10 @@ def test_embedding_disk_cache_round_trip(tmp_path, monkeypatch):
     assert embeddings.load_disk_cache(tmp_path / "missing.npz") == 0
 
 
-@pytest.mark.parametrize("first", ["judges.learned", "judges.instruments", "judges.calibration.scorers"])
+@pytest.mark.parametrize("first", ["judges.instruments.learned", "judges.instruments", "judges.calibration.scorers"])
 def test_modules_import_in_any_order(first):
     import subprocess
     import sys
 
-    code = f"import {first}; from judges.learned import reply_quality; import judges.instruments.conversation"
+    code = f"import {first}; from judges.instruments.learned import reply_quality; import judges.instruments.conversation"
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 from bench.loopback_plan import ServerOptions, plan_request  # noqa: E402
 from bench.loopback_server import LoopbackServer  # noqa: E402
 from simulator.llm.call import Gateway, ModelCallError, shutdown_litellm  # noqa: E402
-from simulator.records import ModelSpec  # noqa: E402
+from simulator.core.records import ModelSpec  # noqa: E402
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
@@ -111,7 +111,7 @@ def test_failure_selection_is_deterministic_for_a_seed():
 def test_probability_judge_reads_openai_logprobs_over_http_and_fails_loudly_without():
     """A remote OpenAI-compatible provider: litellm's normalised logprobs reach the judge; a
     server that ignores logprobs=true makes the call fail as no_logprobs (never a sampled guess)."""
-    from judges.prob_judge import read_yes_no
+    from judges.llm_judges.answers import read_yes_no
 
     async def ask(gateway, spec):
         try:

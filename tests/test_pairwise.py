@@ -4,11 +4,11 @@ import asyncio
 import json
 
 import fakes
-from judges.pairwise import combine, pairwise_async
-from judges.rubric import load_rubric
+from judges.llm_judges.pairwise import combine, pairwise_async
+from judges.llm_judges.rubric import load_rubric
 from simulator.llm.call import Gateway
-from simulator.records import CRITERIA, ModelSpec
-from simulator.runner import run
+from simulator.core.records import CRITERIA, ModelSpec
+from simulator.run.runner import run
 
 
 def make_runs(fake, make_cfg):

@@ -5,13 +5,13 @@ import asyncio
 import pytest
 
 import fakes
-from simulator.appraisal import MAX_DELTA, initial_state, should_disengage, update_state
-from simulator.card_loader import load_persona, load_scenario
-from simulator.graph import ConvContext, build_graph
+from simulator.conversation.appraisal import MAX_DELTA, initial_state, should_disengage, update_state
+from simulator.core.card_loader import load_persona, load_scenario
+from simulator.conversation.graph import ConvContext, build_graph
 from simulator.llm.call import Gateway
-from simulator.persona_prompt import allowed_disclosures
-from simulator.records import Appraisal, ModelSpec
-from simulator.runner import converse
+from simulator.conversation.persona_prompt import allowed_disclosures
+from simulator.core.records import Appraisal, ModelSpec
+from simulator.run.runner import converse
 
 MAYA = load_persona("maya_grieving_daughter")
 GRIEF = load_scenario("grief_missed_last_call")
@@ -162,7 +162,7 @@ def test_early_end_is_refused_and_flagged(fake):
 
 
 def test_fidelity_flags_echo_and_assistant_voice():
-    from simulator.fidelity import check_persona_turn
+    from simulator.conversation.fidelity import check_persona_turn
 
     subject = "I understand that you are upset with the charges. It is important to handle this with respect."
     kinds = {i.kind for i in check_persona_turn(MAYA, subject, 2, previous=subject)}

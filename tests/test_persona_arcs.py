@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.persona_arcs import COLD, library_arcs, summary
+from simulator.conversation.persona_arcs import COLD, library_arcs, summary
 
 
 @pytest.fixture(scope="module")

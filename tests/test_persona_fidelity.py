@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 import fakes
-from simulator.card_loader import load_persona, load_scenario
-from simulator.fidelity import check_persona_turn
+from simulator.core.card_loader import load_persona, load_scenario
+from simulator.conversation.fidelity import check_persona_turn
 from simulator.llm.local_provider import raw_completion
-from simulator.persona_turn import resolve_form
-from simulator.report import write_report
-from simulator.runner import run
-from simulator.store import iter_records
-from simulator.summary import summarize
+from simulator.conversation.persona_turn import resolve_form
+from simulator.report.build import write_report
+from simulator.run.runner import run
+from simulator.core.store import iter_records
+from simulator.report.summary import summarize
 
 LABELS = Path(__file__).parent / "data" / "persona_turns_labelled.jsonl"
 MAYA = load_persona("maya_grieving_daughter")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.card_loader import load_all
-from simulator.cards import Persona
-from simulator.matched_sets import matched_set_violations
+from simulator.core.card_loader import load_all
+from simulator.core.cards import Persona
+from simulator.core.matched_sets import matched_set_violations
 
 PERSONA_DIR = Path(__file__).resolve().parents[1] / "personas"
 

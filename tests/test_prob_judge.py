@@ -11,12 +11,13 @@ import math
 import pytest
 
 import fakes
-from judges.prob_judge import Answer, AnswerError, judge_conversation_prob, read_yes_no
-from judges.rubric import load_rubric
-from judges.tension_judge import checks, flip_stats, read_choice
-from simulator.card_loader import load_persona, load_scenario
+from judges.llm_judges.answers import Answer, AnswerError, read_yes_no
+from judges.llm_judges.prob import judge_conversation_prob
+from judges.llm_judges.rubric import load_rubric
+from judges.llm_judges.tension import checks, flip_stats, read_choice
+from simulator.core.card_loader import load_persona, load_scenario
 from simulator.llm.call import Gateway, ModelCallError
-from simulator.records import CRITERIA, Conversation, ModelSpec, TensionVerdict, Turn
+from simulator.core.records import CRITERIA, Conversation, ModelSpec, TensionVerdict, Turn
 
 JUDGE = ModelSpec(model="fake/pjudge", temperature=0.0, max_tokens=5)
 

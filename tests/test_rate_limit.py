@@ -6,7 +6,7 @@ import pytest
 
 from simulator.llm.call import Gateway
 from simulator.llm.rate_limit import TokenBucket, estimate_tokens
-from simulator.records import ModelSpec
+from simulator.core.records import ModelSpec
 
 
 class FakeClock:
@@ -119,8 +119,8 @@ def test_local_models_are_not_rate_limited():
 
 
 def test_config_knob_reaches_the_gateway():
-    from simulator.config import RunConfig
-    from simulator.runner import make_gateway
+    from simulator.run.config import RunConfig
+    from simulator.run.runner import make_gateway
 
     cfg = RunConfig.model_validate({"models": {"persona": {"model": "fake/p"}, "subject": {"model": "fake/s"},
                                                "judge": {"model": "fake/j"}},

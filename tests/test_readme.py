@@ -321,7 +321,7 @@ def test_a_guard_stop_counts_only_for_a_line_naming_that_provider():
 
 def test_a_python_block_runs_with_the_plugin_and_must_succeed(tmp_path, server):
     session = session_for(tmp_path, server, "")
-    ok = "from simulator.card_loader import load_persona\nprint(load_persona('maya_grieving_daughter').name)\n"
+    ok = "from simulator.core.card_loader import load_persona\nprint(load_persona('maya_grieving_daughter').name)\n"
     [o] = run_block(Block("python", 1, ok), session)
     assert o.rc == 0 and "Maya" in o.out
     with pytest.raises(AssertionError, match="exit 1"):

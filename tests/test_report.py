@@ -5,13 +5,13 @@ import re
 import pytest
 
 import report_records as rr
-from simulator.records import CRITERIA
-from simulator.report import write_report
-from simulator.report_analysis import (
+from simulator.core.records import CRITERIA
+from simulator.report.build import write_report
+from simulator.report.analysis import (
     disagreements, escalation_timing, first_help_reply, flexibility, ok_records,
 )
-from simulator.report_transcript import highlight
-from simulator.summary import write_summary
+from simulator.report.transcript import highlight
+from simulator.report.summary import write_summary
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_flexibility_and_disagreements():
 def test_report_on_records_from_a_real_run(fake, make_cfg):
     """Records the runner writes (real instruments, fake models) report without surprises."""
     import fakes
-    from simulator.runner import run
+    from simulator.run.runner import run
 
     fake.set("persona", fakes.persona_script(["it's been a hard week", "i missed her last call", "yeah"]))
     fake.set("subject", fakes.subject_script(fakes.COLD))

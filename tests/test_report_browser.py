@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import report_records as rr
-from simulator.report import write_report
+from simulator.report.build import write_report
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not on PATH (bash setup.sh --test installs it)")

@@ -1,7 +1,7 @@
 from langgraph.graph import END
 
-from simulator.graph import route_after_appraise, route_after_persona, route_after_subject, stop_reason
-from simulator.records import ErrorInfo
+from simulator.conversation.graph import route_after_appraise, route_after_persona, route_after_subject, stop_reason
+from simulator.core.records import ErrorInfo
 
 
 def st(**kw):

@@ -3,9 +3,9 @@
 import pytest
 from pydantic import ValidationError
 
-from judges.rubric import Rubric, load_rubric
-from simulator.records import CRITERIA, CriterionScore, JudgeVerdict
-from simulator.summary import judge_agreement
+from judges.llm_judges.rubric import Rubric, load_rubric
+from simulator.core.records import CRITERIA, CriterionScore, JudgeVerdict
+from simulator.report.summary import judge_agreement
 
 
 def test_packaged_rubric_covers_every_criterion_with_five_levels():

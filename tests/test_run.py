@@ -6,9 +6,9 @@ import orjson
 import pytest
 
 import fakes
-from simulator.records import CRITERIA, SCHEMA_VERSION, RunRecord
-from simulator.runner import run
-from simulator.store import ConfigChanged, iter_records, read_lines
+from simulator.core.records import CRITERIA, SCHEMA_VERSION, RunRecord
+from simulator.run.runner import run
+from simulator.core.store import ConfigChanged, iter_records, read_lines
 
 ALL_FOURS = {c: 4 for c in CRITERIA}
 
@@ -195,7 +195,7 @@ def test_same_model_judge_is_marked_not_silent(fake, make_cfg):
     fake.set("subject", fakes.judge_json(ALL_FOURS))  # any reply works; the judge is this model
     cfg = make_cfg(models={"persona": {"model": "fake/persona"}, "subject": {"model": "fake/subject"},
                            "judge": {"model": "fake/subject"}})
-    from simulator.runner import preflight
+    from simulator.run.runner import preflight
 
     assert any("same model" in w for w in preflight(cfg))
     (rec,) = records_on_disk(run(cfg).run_dir)

@@ -14,9 +14,9 @@ from typing import get_args
 
 import pytest
 
-from simulator.card_loader import CardError, load_all, load_card_file, validate_card
-from simulator.cards import Scenario, TaskType, Theme
-from simulator.emotions import emotion_vocabulary
+from simulator.core.card_loader import CardError, load_all, load_card_file, validate_card
+from simulator.core.cards import Scenario, TaskType, Theme
+from simulator.core.emotions import emotion_vocabulary
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.yaml"))

@@ -7,13 +7,13 @@ import litellm
 import pytest
 
 import fakes
-from judges.render import block_tag, neutralize, render_judge_prompt
-from judges.rubric import load_rubric
-from simulator.appraisal import initial_state
-from simulator.card_loader import load_persona, load_scenario
-from simulator.records import CRITERIA, Conversation, Turn
-from simulator.runner import run
-from simulator.store import read_lines
+from judges.llm_judges.render import block_tag, neutralize, render_judge_prompt
+from judges.llm_judges.rubric import load_rubric
+from simulator.conversation.appraisal import initial_state
+from simulator.core.card_loader import load_persona, load_scenario
+from simulator.core.records import CRITERIA, Conversation, Turn
+from simulator.run.runner import run
+from simulator.core.store import read_lines
 
 FAKE_KEYS = {
     "OPENAI_API_KEY": "sk-proj-FAKEfakeFAKEfake1234567890",
@@ -38,8 +38,8 @@ def test_keys_never_reach_any_output(fake, make_cfg, tmp_path, monkeypatch, caps
     fake.set("judge", fakes.judge_json({c: 3 for c in CRITERIA}))
     cfg = make_cfg(seeds=[0, 1], run={"report": True})
     result = run(cfg)
-    from simulator.report import write_report
-    from simulator.summary import write_summary
+    from simulator.report.build import write_report
+    from simulator.report.summary import write_summary
 
     write_summary(result.run_dir)
     write_report(result.run_dir)

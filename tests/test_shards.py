@@ -11,10 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from bench.loopback_server import LoopbackServer  # noqa: E402
 from bench.sweep_config import sweep_config  # noqa: E402
-from simulator.config import RunConfig, plan  # noqa: E402
-from simulator.runner import _processes, run  # noqa: E402
-from simulator.shards import local_roles, shard_config, shard_keys  # noqa: E402
-from simulator.store import RECORDS, iter_records  # noqa: E402
+from simulator.run.config import RunConfig, plan  # noqa: E402
+from simulator.run.runner import _processes, run  # noqa: E402
+from simulator.run.shards import local_roles, shard_config, shard_keys  # noqa: E402
+from simulator.core.store import RECORDS, iter_records  # noqa: E402
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

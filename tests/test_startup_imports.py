@@ -1,6 +1,6 @@
 """The commands that call no model start without importing litellm or llama-cpp.
 
-Each command runs in a fresh interpreter through `simulator.cli.main` (what the `empathy-sim`
+Each command runs in a fresh interpreter through `simulator.cli.main.main` (what the `empathy-sim`
 script calls); at exit the process writes which model libraries it had imported. Its CPU time is
 a benchmark (`python -m bench.startup`), not asserted here.
 """
@@ -19,7 +19,7 @@ MODEL_LIBS = ("litellm", "llama_cpp", "langgraph")
 PROBE = """
 import atexit, json, sys
 atexit.register(lambda: print("LOADED=" + json.dumps([m for m in %r if m in sys.modules])))
-from simulator.cli import main
+from simulator.cli.main import main
 main(sys.argv[1:])
 """ % (MODEL_LIBS,)
 

@@ -19,7 +19,7 @@ def cli(tmp_path, *args, env=None):
             f"run.out_dir={tmp_path}", "run.progress=false", "run.cache=false"]
     flags = [a for a in args if a.startswith("-")]  # Hydra wants -m before the overrides
     rest = [a for a in args if not a.startswith("-")]
-    return subprocess.run([sys.executable, "-m", "simulator.cli", *flags, *base, *rest], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "simulator.cli.main", *flags, *base, *rest], capture_output=True,
                           text=True, timeout=300, env=env, cwd=tmp_path)
 
 
@@ -58,10 +58,10 @@ def test_relational_flexibility_separates_a_one_size_subject(fake, make_cfg):
     """Over a matched set (same person, three cultures), a subject that answers everyone the same
     scores ~0 flexibility; one whose register follows the person scores above it."""
     import fakes
-    from simulator.runner import run
-    from simulator.summary import summarize
-    from simulator.store import iter_records
-    from simulator.records import CRITERIA
+    from simulator.run.runner import run
+    from simulator.report.summary import summarize
+    from simulator.core.store import iter_records
+    from simulator.core.records import CRITERIA
 
     members = ["ren_exam_jp", "ren_exam_mx", "ren_exam_us"]
     english = fakes.persona_script(["i failed", "everyone is disappointed", "ok"])

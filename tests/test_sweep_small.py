@@ -10,9 +10,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root
 
 from bench.loopback_server import LoopbackServer  # noqa: E402
 from bench.sweep_config import calls_in_records, sweep_config  # noqa: E402
-from simulator.config import plan  # noqa: E402
-from simulator.runner import run  # noqa: E402
-from simulator.store import iter_records  # noqa: E402
+from simulator.run.config import plan  # noqa: E402
+from simulator.run.runner import run  # noqa: E402
+from simulator.core.store import iter_records  # noqa: E402
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

@@ -9,11 +9,11 @@ import pytest
 
 import fakes
 from report_records import COLD, GRIEF, MAYA, MAYA_LINES, WARM, make_record, verdict, write_run
-from simulator.fidelity import PERSONA_FIDELITY
-from simulator.records import (
+from simulator.core.records import PERSONA_FIDELITY
+from simulator.core.records import (
     CRITERIA, NON_EVALUABLE, SCHEMA_VERSION, ErrorInfo, RunRecord, error_reason,
 )
-from simulator.store import iter_records, read_lines
+from simulator.core.store import iter_records, read_lines
 
 
 @pytest.mark.parametrize("kind, role, reason", [
@@ -79,7 +79,7 @@ def test_a_schema_2_instrument_crash_stored_inside_an_ok_record_is_not_evaluable
 
 
 def test_summary_keeps_each_non_evaluable_reason_apart_and_out_of_every_score(tmp_path):
-    from simulator.summary import summarize
+    from simulator.report.summary import summarize
 
     ones = [verdict("fake/judge", 1)]  # ok-looking verdicts of 1 on records that are not evaluable
     recs = [
@@ -110,7 +110,7 @@ def test_summary_keeps_each_non_evaluable_reason_apart_and_out_of_every_score(tm
 
 
 def test_report_shows_the_non_evaluable_reasons(tmp_path):
-    from simulator.report import write_report
+    from simulator.report.build import write_report
 
     recs = [
         make_record(MAYA, GRIEF, "fake/warm", 0, WARM, MAYA_LINES, judges=[verdict("fake/judge", 5)]),
@@ -144,7 +144,7 @@ def _records(run_dir):
 
 
 def test_an_empty_subject_reply_ends_as_a_subject_error(fake, make_cfg):
-    from simulator.runner import run
+    from simulator.run.runner import run
 
     _fakes(fake, lambda m, p: "")
     (rec,) = _records(run(make_cfg(run={"retries": 0})).run_dir)
@@ -154,7 +154,7 @@ def test_an_empty_subject_reply_ends_as_a_subject_error(fake, make_cfg):
 
 
 def test_a_per_conversation_token_cap_ends_as_a_budget_stop(fake, make_cfg):
-    from simulator.runner import run
+    from simulator.run.runner import run
 
     _fakes(fake, fakes.subject_script(WARM))
     (rec,) = _records(run(make_cfg(run={"max_tokens_per_conversation": 1})).run_dir)
@@ -163,8 +163,8 @@ def test_a_per_conversation_token_cap_ends_as_a_budget_stop(fake, make_cfg):
 
 
 def test_a_spent_run_budget_writes_the_cut_off_conversation_as_a_budget_stop(fake, make_cfg):
-    from simulator.runner import run
-    from simulator.summary import summarize
+    from simulator.run.runner import run
+    from simulator.report.summary import summarize
 
     _fakes(fake, fakes.subject_script(WARM))
     result = run(make_cfg(seeds=list(range(6)), run={"concurrency": 1, "max_tokens_budget": 1500}))

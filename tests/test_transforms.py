@@ -8,7 +8,7 @@ from judges.instruments import affect_intensity, capitulation, detail_overlap, d
 from judges.instruments.lexicons import attenuation_map, generic_words, phrase, vocabulary_forms
 from judges.instruments.tokens import tokenise
 from judges.instruments.transforms import attenuate, capitulate, distance, genericise, render
-from simulator.emotions import emotion_vocabulary
+from simulator.core.emotions import emotion_vocabulary
 
 GRIEF = {"grief": 80, "guilt": 70, "exhaustion": 55, "relief": 30, "shame": 40}
 GRIEF_DETAILS = ["the missed last phone call / voicemail", "went back to work after one week"]

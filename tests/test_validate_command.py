@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.subcommands import card_kind, dispatch
+from simulator.cli.subcommands import card_kind, dispatch
 
 ROOT = Path(__file__).resolve().parent.parent
 

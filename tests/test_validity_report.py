@@ -4,13 +4,14 @@ agreement with people reach the summary and both reports; an uncalibrated judge 
 import json
 
 import fakes
-from judges import validity
-from judges.prob_judge import prob_version
-from judges.rubric import load_rubric
-from simulator.report import write_report
-from simulator.runner import run
-from simulator.store import iter_records
-from simulator.summary import write_summary
+from judges.calibration import validity as calibration_validity
+from simulator.core import validity
+from judges.llm_judges.prob import prob_version
+from judges.llm_judges.rubric import load_rubric
+from simulator.report.build import write_report
+from simulator.run.runner import run
+from simulator.core.store import iter_records
+from simulator.report.summary import write_summary
 
 
 def warm_yes(messages):
@@ -79,7 +80,7 @@ def test_extract_keeps_the_figure_measured_on_the_most_items():
         "judge_sample": {"scorers": {"judge:m+prob:cognitive": {"pairwise_hq_vs_lq": {"value": 0.9, "n": 30},
                                                                  "baseline": {"pairwise_hq_vs_lq": {"value": 0.6}}},
                                      "judge:m:cultural": {"pairwise_hq_vs_lq": {"value": 0.9, "n": 30}}}}}}}
-    out = validity.extract(res, {"prob": "v1", "structured": "v2"})
+    out = calibration_validity.extract(res, {"prob": "v1", "structured": "v2"})
     assert list(out["judges"]) == ["m|prob|v1"]  # cultural has no human set: never extracted
     assert out["judges"]["m|prob|v1"]["cognitive"]["value"] == 0.7
 
@@ -89,9 +90,9 @@ def test_the_shipped_figures_belong_to_the_current_default_judge(monkeypatch):
     would otherwise mark the default judge uncalibrated (figures never outlive their prompt)."""
     monkeypatch.delenv("EMPATHY_SIM_VALIDITY", raising=False)
     shipped = validity.load()
-    key = validity.judge_key("local/qwen2.5-1.5b", "prob", validity.current_versions()["prob"])
-    assert key in shipped["judges"], f"judges/validity.json has no figures for {key}: rerun calibrate --ship"
-    fig = validity.criterion_validity("local/qwen2.5-1.5b", "prob", validity.current_versions()["prob"],
+    key = validity.judge_key("local/qwen2.5-1.5b", "prob", calibration_validity.current_versions()["prob"])
+    assert key in shipped["judges"], f"simulator/core/validity.json has no figures for {key}: rerun calibrate --ship"
+    fig = validity.criterion_validity("local/qwen2.5-1.5b", "prob", calibration_validity.current_versions()["prob"],
                                       "conflict_avoidance")
     assert fig["status"] == "calibrated" and fig["set"] == "aita_sycophancy" and fig["n"] > 0
     assert validity.criterion_validity("local/qwen2.5-1.5b", "prob", "other-version", "cognitive")["status"] == "uncalibrated"

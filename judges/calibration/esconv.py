@@ -25,7 +25,7 @@ from pathlib import Path
 ESCONV_FILE = "esconv/train.jsonl"
 FAILED_FILE = "esconv/failed_shared.json"
 
-# ESConv emotion_type -> labels of simulator/emotions.yaml (the persona's hidden emotions).
+# ESConv emotion_type -> labels of simulator/core/emotions.yaml (the persona's hidden emotions).
 EMOTION_MAP: dict[str, tuple[str, ...]] = {
     "anxiety": ("anxiety", "worry"),
     "depression": ("hopelessness", "sadness"),
@@ -157,7 +157,7 @@ def seeded_persona(conv: RealConversation):
     """A persona and scenario card seeded from the conversation's survey fields only:
     situation, emotion_type and initial_emotion_intensity (1..5 -> 20..100). Nothing from the
     outcome (final intensity, empathy, failed or not) goes in."""
-    from simulator.cards import Persona, Scenario
+    from simulator.core.cards import Persona, Scenario
 
     level = 20 * (conv.initial_intensity or 3)
     labels = EMOTION_MAP.get(conv.emotion_type, DEFAULT_EMOTIONS)

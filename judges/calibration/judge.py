@@ -1,10 +1,10 @@
 """A minimal single-reply rubric judge for calibration on one-exchange data.
 
 The calibration sets have no persona card or scenario, so the conversation judge's prompt
-(judges.render.render_judge_prompt) does not apply. This renders a one-exchange transcript
-(PERSON = seeker / client / speaker, SUBJECT = the response) with judges.render's neutralising
+(judges.llm_judges.render.render_judge_prompt) does not apply. This renders a one-exchange transcript
+(PERSON = seeker / client / speaker, SUBJECT = the response) with judges.llm_judges.render's neutralising
 transcript renderer, asks for the rubric's seven criteria as JSON (scores only, to keep small
-models fast), and parses with judges.llm_judge.extract_json and output_model. Calls go through
+models fast), and parses with judges.llm_judges.structured.extract_json and output_model. Calls go through
 Gateway.complete, so the on-disk CallCache makes reruns free.
 """
 
@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from judges.calibration.aita import ROLE as AITA_ROLE
-from judges.llm_judge import extract_json, output_model
-from judges.prob_judge import Roles
-from judges.render import JUDGE_SYSTEM, block_tag, render_rubric, render_transcript
-from judges.rubric import Rubric, load_rubric
+from judges.llm_judges.structured import extract_json, output_model
+from judges.llm_judges.prob import Roles
+from judges.llm_judges.render import JUDGE_SYSTEM, block_tag, render_rubric, render_transcript
+from judges.llm_judges.rubric import Rubric, load_rubric
 from simulator.llm.call import Gateway, ModelCallError
-from simulator.records import Conversation, ModelSpec, Turn
+from simulator.core.records import Conversation, ModelSpec, Turn
 
 ROLES = {"epitome": "seeker on a peer-support forum", "pair": "client in a counselling session",
          "welivita_pu": "speaker telling a listener about a situation"}

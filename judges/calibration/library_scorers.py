@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from judges.instruments import affect_libs, embeddings
-from judges.learned import heads
+from judges.instruments.learned import heads
 
 EPITOME = ("emotional_reactions", "interpretations", "explorations")
 

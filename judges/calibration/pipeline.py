@@ -83,8 +83,8 @@ def _instrument_scores(name: str, items: list) -> dict[str, np.ndarray]:
 
 
 def _learned_cv(name: str, items: list) -> dict[str, np.ndarray]:
-    """In-set cross-validated scores of the learned heads (judges/learned/crossval.py)."""
-    from judges.learned.crossval import oof_scores
+    """In-set cross-validated scores of the learned heads (judges/calibration/crossval.py)."""
+    from judges.calibration.crossval import oof_scores
 
     return oof_scores(name, items)
 
@@ -140,10 +140,9 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
     from tqdm import tqdm
 
     from judges.calibration.judge import judge_many
-    from judges.methods import resolve_method
-    from simulator.llm.cache import CallCache
-    from simulator.llm.call import Gateway
-    from simulator.records import ModelSpec
+    from judges.llm_judges.methods import resolve_method
+    from simulator.llm.gateway import GatewaySettings, build_gateway
+    from simulator.core.records import ModelSpec
 
     job_sets: dict[tuple, list[str]] = {}
     for name, items in samples.items():
@@ -152,7 +151,7 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
                 if j:
                     job_sets.setdefault(j, []).append(name.split("/")[-1])
     jobs = list(job_sets)
-    gateway = Gateway(cache=CallCache(settings.cache_path) if settings.cache_path else None)
+    gateway = build_gateway(GatewaySettings(cache_path=settings.cache_path))
     verdicts, stats = {}, {}
     for model in settings.judge_models:
         spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
@@ -183,12 +182,11 @@ def run_aita_judges(settings: Settings, items: list) -> dict[str, dict]:
 
     from judges.calibration import aita
     from judges.calibration.judge import judge_many
-    from judges.methods import resolve_method
-    from simulator.llm.cache import CallCache
-    from simulator.llm.call import Gateway
-    from simulator.records import ModelSpec
+    from judges.llm_judges.methods import resolve_method
+    from simulator.llm.gateway import GatewaySettings, build_gateway
+    from simulator.core.records import ModelSpec
 
-    gateway = Gateway(cache=CallCache(settings.cache_path) if settings.cache_path else None)
+    gateway = build_gateway(GatewaySettings(cache_path=settings.cache_path))
     jobs = [(aita.judge_post(it.post), it.reply, aita.ROLE) for it in items]
     out = {}
     for model in settings.judge_models:
@@ -231,7 +229,7 @@ async def prob_scores(gateway, spec, jobs: list[tuple[str, str, str]], bar,
     """The probability judge on (context, reply, role) jobs, as {"scores": {criterion: 1..5}};
     `criteria`: the ones to ask, for every job or per job."""
     from judges.calibration.judge import PROB_ROLES
-    from judges.prob_judge import score_exchanges, to_score
+    from judges.llm_judges.prob import score_exchanges, to_score
 
     raw = await score_exchanges(gateway, spec, [(c, r, PROB_ROLES[role]) for c, r, role in jobs], criteria,
                                 progress=bar)

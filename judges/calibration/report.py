@@ -9,7 +9,7 @@ from judges.calibration.metamorphic import TARGET_AUC, TARGET_FALSE_FIRE, TRANSF
 from judges.calibration.scorers import BASELINE, HEADLINE, in_sample
 
 PAIR_TARGET = 0.85  # issue 15, item 4
-CV_MARK = "CV on this set"  # in-set cross-validated rows (judges/learned/crossval.py)
+CV_MARK = "CV on this set"  # in-set cross-validated rows (judges/calibration/crossval.py)
 IN_SAMPLE_NOTE = " (fitted on this set: in-sample)"
 
 

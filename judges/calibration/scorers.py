@@ -16,7 +16,7 @@ Library and learned contenders (docs/calibration.md, "Library and learned instru
 VADER compound / pos and the NRC affect-intensity lexicon (research-only, opt-in) beside the own
 affect_intensity; semantic_overlap (MiniLM cosine of reply and context) beside detail_overlap;
 embed_specificity (distance from generic comfort phrases) beside granularity; and the learned
-heads of judges/learned. FITTED_ON names the sets a head was fitted on: its rows there are
+heads of judges/instruments/learned. FITTED_ON names the sets a head was fitted on: its rows there are
 in-sample and never count for a target.
 
 Every comparison also carries the trivial baseline: reply length in words.
@@ -30,7 +30,7 @@ from judges.instruments import (
     affect_intensity, detail_overlap, distancing, granularity, length_words, question_rate,
 )
 from judges.calibration import library_scorers as lib
-from simulator.records import CRITERIA
+from simulator.core.records import CRITERIA
 
 Scorer = Callable[[str, str], float]
 BASELINE = "length_words"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from judges.instruments.lexicons import stopwords
+from judges.instruments.lexicon_files import stopwords
 from judges.instruments.tokens import BOUNDARY, stem, stems_match, tokenise
 
 _ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+")

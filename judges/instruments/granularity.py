@@ -1,6 +1,6 @@
 """Emotional granularity: does a reply name specific feelings, and the ones the person has?
 
-Specific labels are the forms of simulator/emotions.yaml (context rules for ambiguous forms such as
+Specific labels are the forms of simulator/core/emotions.yaml (context rules for ambiguous forms such as
 "lost" or "miss" live in judges/lexicons/emotion_form_context.yaml). Generic words ("difficult",
 "upset", "a lot") come from judges/lexicons/generic_emotion_words.yaml. A word inside a specific
 label is never also counted as generic ("mixed feelings" is ambivalence, not "feelings").
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from judges.instruments.lexicons import emotion_forms, generic_words
 from judges.instruments.tokens import tokenise
-from simulator.emotions import emotion_vocabulary
+from simulator.core.emotions import emotion_vocabulary
 
 # Share of the score that does not depend on hitting the targets: naming *some* specific feeling
 # beats naming none, naming the person's own feeling is better.

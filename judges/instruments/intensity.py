@@ -23,7 +23,8 @@ lexicon (judges/lexicons/affect_intensity.tsv):
 
 from __future__ import annotations
 
-from judges.instruments.lexicons import AffectLexicon, affect_lexicon, stopwords
+from judges.instruments.lexicon_files import stopwords
+from judges.instruments.lexicons import AffectLexicon, affect_lexicon
 from judges.instruments.tokens import BOUNDARY, Tokens, tokenise
 
 LOUD_BOOST = 0.30

@@ -11,12 +11,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-from importlib.resources import files
-
+from judges.instruments.lexicon_files import read_rows as _rows, read_yaml as _yaml
 from judges.instruments.phrases import PhraseMatcher, Rule
 from judges.instruments.tokens import tokenise
-from simulator.emotions import emotion_vocabulary
+from simulator.core.emotions import emotion_vocabulary
 
 MODIFIER_KINDS = ("intensifier", "post_intensifier", "diminisher", "negator")
 DISTANCING_KINDS = (
@@ -27,26 +25,6 @@ TACTICS = (
     "validation", "paraphrasing", "emotional_expression", "empowerment", "information",
     "reappraisal", "self_disclosure", "advice", "assistance", "questioning",
 )
-
-
-def read_lexicon(name: str) -> str:
-    """Text of judges/lexicons/<name>."""
-    return files("judges").joinpath("lexicons").joinpath(name).read_text("utf-8")
-
-
-def _rows(name: str) -> list[list[str]]:
-    rows = []
-    for line in read_lexicon(name).splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            rows.append([cell.strip() for cell in line.split("\t")])
-    return rows
-
-
-def _yaml(name: str) -> dict:
-    data = yaml.safe_load(read_lexicon(name))
-    if not isinstance(data, dict):
-        raise ValueError(f"judges/lexicons/{name}: expected a mapping at the top level")
-    return data
 
 
 def phrase(text: str) -> tuple[str, ...]:
@@ -98,7 +76,7 @@ def affect_lexicon() -> AffectLexicon:
 
 @lru_cache(maxsize=1)
 def emotion_forms() -> PhraseMatcher[str]:
-    """Forms from simulator/emotions.yaml -> label, with context rules from emotion_form_context.yaml."""
+    """Forms from simulator/core/emotions.yaml -> label, with context rules from emotion_form_context.yaml."""
     ctx = _yaml("emotion_form_context.yaml")
     frames = {k: frozenset(v) for k, v in ctx["frames"].items()}
     rules: dict[tuple[str, ...], Rule] = {}
@@ -157,25 +135,6 @@ def stance_markers() -> dict[str, re.Pattern[str]]:
 
 
 @lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    return frozenset(r[0] for r in _rows("stopwords.txt"))
-
-
-@lru_cache(maxsize=1)
 def attenuation_map() -> dict[tuple[str, ...], str]:
     """attenuation_map.tsv: strong term (normal form) -> neutral-register replacement."""
     return {phrase(src): dst for src, dst in _rows("attenuation_map.tsv")}
-
-
-@lru_cache(maxsize=1)
-def known_words() -> frozenset[str]:
-    """Every single token any lexicon knows (used to undo stretched spellings like 'sooo')."""
-    words: set[str] = set(stopwords())
-    for row in _rows("affect_intensity.tsv"):
-        words.update(row[0].lower().split())
-    for row in _rows("intensity_modifiers.tsv"):
-        words.update(row[1].lower().split())
-    for entry in emotion_vocabulary().values():
-        for form in entry.forms:
-            words.update(form.lower().split())
-    return frozenset(words)

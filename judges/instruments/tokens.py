@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from judges.instruments.lexicon_files import known_words
+
 _TRANSLATE = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"',
     "\u2014": " , ", "\u2013": " , ", "\u2026": ".",
@@ -57,8 +59,6 @@ def _unstretch(word: str) -> str:
     """'sooo' -> 'so', 'reallly' -> 'really': prefer the form the lexicons know."""
     double = _STRETCH.sub(r"\1\1", word)
     single = _STRETCH.sub(r"\1", word)
-    from judges.instruments.lexicons import known_words  # lazy: lexicons tokenise with us
-
     known = known_words()
     if single in known or double not in known:
         return single

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 
 from judges.instruments.details import _detail_options, content_stems
-from judges.instruments.lexicons import affect_lexicon, attenuation_map, emotion_forms, stopwords
+from judges.instruments.lexicon_files import stopwords
+from judges.instruments.lexicons import affect_lexicon, attenuation_map, emotion_forms
 from judges.instruments.tokens import BOUNDARY, SECOND_PERSON, SENTENCE_END, stem, stems_match, tokenise
-from simulator.emotions import emotion_vocabulary
+from simulator.core.emotions import emotion_vocabulary
 
 _NOUN_FORMS = frozenset({
     "grief", "sorrow", "guilt", "shame", "regret", "regrets", "rage", "fury", "anger", "fear",

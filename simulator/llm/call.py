@@ -23,7 +23,7 @@ from simulator.llm.providers import ensure_local_provider, is_embedded, is_in_pr
 from simulator.llm.rate_limit import TokenBucket, estimate_tokens
 from simulator.llm.redact import redact
 from simulator.llm.usage_scope import charge
-from simulator.records import ErrorInfo, ModelSpec, Role, Usage
+from simulator.core.records import ErrorInfo, ModelSpec, Role, Usage
 
 RETRYABLE = {"rate_limit", "server_error", "timeout", "connection"}
 

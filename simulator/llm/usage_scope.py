@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from simulator.records import Usage
+from simulator.core.records import Usage
 
 _SCOPE: ContextVar[dict[str, Usage] | None] = ContextVar("usage_scope", default=None)
 

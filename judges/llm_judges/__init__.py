@@ -1,0 +1,1 @@
+"""Judges that are language models: rubric, structured and probability judges, tension points, pairwise."""

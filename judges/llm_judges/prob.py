@@ -1,0 +1,214 @@
+"""The probability judge: each criterion a short yes/no question about one reply, answered from
+the next-token distribution instead of a written score.
+
+A 1.5B model asked for seven scores in one JSON object gives every criterion the same number;
+asked one plain question at a time, its P(yes) orders replies the way people do far better
+(docs/calibration.md). For every subject reply, one shared context (the person, the scenario's
+ground truth, the history up to and including that reply) is followed by each criterion's
+questions (the rubric's `probes`); the embedded model evaluates that context once and each
+question costs only its own few tokens (PrefixStates marks). Reply values are averaged into the
+conversation's criterion scores.
+
+P(yes) is read from the FIRST answer position only, as the yes/no mass among the provider's top
+alternatives; a provider that returns no logprobs, or whose top alternatives hold neither answer,
+is a judge error, never a silent fallback to a sampled answer (DeepEval's G-Eval #1029, #3000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from judges.llm_judges.answers import TOP_LOGPROBS, Answer, AnswerError, read_yes_no
+from judges.llm_judges.render import neutralize, render_expectations, render_persona
+from judges.llm_judges.rubric import Probe, Rubric, load_rubric
+from judges.llm_judges.tension import flip_stats, judge_tension_points
+from simulator.core.cards import Persona, Scenario
+from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
+from simulator.core.records import (
+    Conversation, CriterionScore, ErrorInfo, JudgeVerdict, ModelSpec, TurnScore, Usage,
+)
+
+JUDGE_ID = "prob_judge"
+# No system prompt: on Qwen2.5-1.5B a plain-words context ("The client said: ...", "The
+# counsellor replied: ...") with the question as its own message ordered PAIR replies better
+# than a system prompt with tagged PERSON/SUBJECT blocks (docs/calibration.md, "Prompt form").
+# Quoted texts are still neutralised (no tags, no control tokens).
+CONTEXT_FORMAT = "plain-words-2"  # bump when the context or question wording changes
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who speaks, in the words the questions use: 'the {person}', 'the {replier}'s reply'."""
+
+    setting: str
+    person: str = "person"
+    replier: str = "assistant"
+
+
+def oriented(answer: Answer, probe: Probe) -> float:
+    """The probability that the reply is healthy on this probe."""
+    return answer.p_yes if probe.yes_means == "healthy" else 1.0 - answer.p_yes
+
+
+def context_message(context: str) -> dict:
+    return {"role": "user", "content": context}
+
+
+def question_message(probe: Probe, roles: Roles) -> dict:
+    ask = probe.ask.format(person=roles.person, replier=roles.replier)
+    return {"role": "user", "content": f"{ask} Answer yes or no."}
+
+
+def _quote(text: str) -> str:
+    return '"' + neutralize(text).replace('"', "'") + '"'
+
+
+def conversation_roles(persona: Persona) -> Roles:
+    return Roles(setting=f"{persona.name} is talking with an AI assistant.", person="person", replier="assistant")
+
+
+def conversation_context(persona: Persona, scenario: Scenario, history: Conversation) -> str:
+    """Everything a question about the history's last reply shares (no hidden state: the judge
+    must not be led by the persona's own appraisal), in plain words."""
+    lines = [f"The {'person' if t.speaker == 'persona' else 'assistant'} said: {_quote(t.text)}"
+             for t in history.turns]
+    return "\n\n".join([
+        conversation_roles(persona).setting + " About the person: " + render_persona(persona),
+        "What the situation calls for: " + render_expectations(scenario),
+        "The conversation so far:\n" + "\n".join(lines),
+        "The assistant's reply to judge is its last message above.",
+    ])
+
+
+def single_exchange_context(message: str, reply: str, roles: Roles) -> str:
+    """The shared context for one (message, reply) exchange with no card (calibration sets)."""
+    return (f"{roles.setting}\n\nThe {roles.person} said: {_quote(message)}\n\n"
+            f"The {roles.replier} replied: {_quote(reply)}")
+
+
+async def ask(gateway: Gateway, spec: ModelSpec, context: dict, probe: Probe, roles: Roles,
+              seed: int = 0) -> tuple[Answer, Usage]:
+    """One question after the shared context; raises ModelCallError or AnswerError."""
+    messages = [context, question_message(probe, roles)]
+    comp = await gateway.complete(spec, messages, role="judge", seed=seed, logprobs=TOP_LOGPROBS)
+    return read_yes_no(comp.top_logprobs or []), comp.usage
+
+
+async def score_reply(gateway: Gateway, spec: ModelSpec, context: dict, roles: Roles, rubric: Rubric,
+                      criteria: Sequence[str] | None = None, seed: int = 0,
+                      ) -> tuple[dict[str, tuple[float, float]], Usage]:
+    """criterion -> (P(healthy) averaged over its probes, mean confidence), for one reply.
+
+    Questions about one reply run one after another so they reuse its context's state.
+    """
+    usage = Usage()
+    out: dict[str, tuple[float, float]] = {}
+    for name in criteria or rubric.criteria:
+        probes = rubric.criteria[name].probes
+        if not probes:
+            raise ValueError(f"rubric {rubric.id}: criterion {name!r} has no probes for judge.method=prob")
+        ps, cs = [], []
+        for probe in probes:
+            answer, u = await ask(gateway, spec, context, probe, roles, seed)
+            usage = usage.add(u)
+            ps.append(oriented(answer, probe))
+            cs.append(answer.confidence)
+        out[name] = (sum(ps) / len(ps), sum(cs) / len(cs))
+    return out, usage
+
+
+def to_score(p_healthy: float) -> float:
+    """P(healthy) on 0..1 onto the rubric's 1..5 (5 = no failure)."""
+    return 1.0 + 4.0 * p_healthy
+
+
+def prob_version(rubric: Rubric) -> str:
+    probes = "|".join(p.ask + p.yes_means for c in rubric.criteria.values() for p in c.probes)
+    digest = hashlib.sha256((CONTEXT_FORMAT + probes).encode()).hexdigest()[:8]
+    return f"{rubric.id}@{rubric.version}+prob.{digest}"
+
+
+async def judge_conversation_prob(
+    gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
+    conversation: Conversation, *, rubric: Rubric | None = None, seed: int = 0,
+    subject_model: str | None = None,
+) -> JudgeVerdict:
+    """Every subject reply scored in light of the history before it; criteria = reply means."""
+    rubric = rubric or load_rubric()
+    version = prob_version(rubric)
+    usage = Usage()
+    per_turn: list[TurnScore] = []
+    sums: dict[str, list[tuple[float, float]]] = {c: [] for c in rubric.criteria}
+
+    def error(kind: str, message: str) -> JudgeVerdict:
+        return JudgeVerdict(judge_id=JUDGE_ID, judge_version=version, model=spec.model, method="prob",
+                            status="error", error=ErrorInfo(kind=kind, role="judge", message=message[:500]),
+                            usage=usage, same_model_as_subject=spec.model == subject_model)
+
+    try:
+        for t in conversation.subject_turns():
+            history = Conversation(turns=conversation.turns[: t.index + 1])
+            ctx = context_message(conversation_context(persona, scenario, history))
+            reply, u = await score_reply(gateway, spec, ctx, conversation_roles(persona), rubric, seed=seed)
+            usage = usage.add(u)
+            values = {c: round(to_score(p), 3) for c, (p, _) in reply.items()}
+            for c, pc in reply.items():
+                sums[c].append(pc)
+            mean = sum(values.values()) / len(values)
+            per_turn.append(TurnScore(turn=t.index, score=round(mean), criteria=values))
+        tension, u = await judge_tension_points(gateway, spec, persona, scenario, conversation, seed=seed)
+        usage = usage.add(u)
+    except BudgetExceeded:
+        raise
+    except ModelCallError as e:
+        return error(e.info.kind, e.info.message)
+    except AnswerError as e:
+        return error("answer_position", f"{spec.model}: {e}")
+    if not per_turn:
+        return error("nothing_to_judge", "the conversation has no subject reply")
+    scores = {}
+    for c, pcs in sums.items():
+        p = sum(x for x, _ in pcs) / len(pcs)
+        conf = sum(y for _, y in pcs) / len(pcs)
+        value = to_score(p)
+        scores[c] = CriterionScore(
+            score=min(5, max(1, round(value))), value=round(value, 3), confidence=round(conf, 3),
+            rationale="P(healthy) per reply: " + ", ".join(f"{x:.2f}" for x, _ in pcs))
+    turn_of_flip, flips = flip_stats(tension)
+    return JudgeVerdict(
+        judge_id=JUDGE_ID, judge_version=version, model=spec.model, method="prob", status="ok",
+        scores=scores, per_turn=per_turn, tension=tension, flips=flips,
+        turn_of_flip=turn_of_flip, usage=usage,
+        same_model_as_subject=spec.model == subject_model,
+    )
+
+
+async def score_exchanges(gateway: Gateway, spec: ModelSpec, jobs: Sequence[tuple[str, str, Roles]],
+                          criteria: Sequence[str] | Sequence[Sequence[str]], *, rubric: Rubric | None = None,
+                          concurrency: int = 1, progress=None) -> list[dict]:
+    """For calibration: (message, reply, roles) -> {"p": {criterion: P(healthy)}, "error": str|None}.
+
+    `criteria`: the criteria to ask about every job, or one sequence of criteria per job."""
+    rubric = rubric or load_rubric()
+    sem = asyncio.Semaphore(max(1, concurrency))
+    per_job = [list(c) for c in criteria] if criteria and not isinstance(criteria[0], str) else None
+
+    async def one(k: int, job: tuple[str, str, Roles]) -> dict:
+        message, reply, roles = job
+        ctx = context_message(single_exchange_context(message, reply, roles))
+        async with sem:
+            try:
+                got, _ = await score_reply(gateway, spec, ctx, roles, rubric, per_job[k] if per_job else criteria)
+                out = {"p": {c: p for c, (p, _) in got.items()}, "error": None}
+            except ModelCallError as e:
+                out = {"p": None, "error": f"{e.info.kind}: {e.info.message}"[:300]}
+            except AnswerError as e:
+                out = {"p": None, "error": f"answer_position: {e}"[:300]}
+        if progress is not None:
+            progress.update(1)
+        return out
+
+    return list(await asyncio.gather(*(one(k, j) for k, j in enumerate(jobs))))

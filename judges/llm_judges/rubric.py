@@ -1,0 +1,61 @@
+"""Rubrics are data (judges/llm_judges/rubrics/*.yaml); this module types and loads them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from simulator.core.records import CRITERIA
+
+
+class Probe(BaseModel):
+    """One yes/no question a probability judge asks about a single reply."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ask: str
+    yes_means: Literal["healthy", "failure"] = "healthy"
+
+
+class Criterion(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["mechanism", "dimension"]
+    question: str
+    against: str
+    levels: dict[int, str]
+    probes: tuple[Probe, ...] = ()
+
+    @model_validator(mode="after")
+    def _all_levels(self) -> "Criterion":
+        if sorted(self.levels) != [1, 2, 3, 4, 5]:
+            raise ValueError(f"levels must be exactly 1..5, got {sorted(self.levels)}")
+        return self
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    version: int
+    criteria: dict[str, Criterion]
+
+    @model_validator(mode="after")
+    def _covers_criteria(self) -> "Rubric":
+        missing = [c for c in CRITERIA if c not in self.criteria]
+        extra = [c for c in self.criteria if c not in CRITERIA]
+        if missing or extra:
+            raise ValueError(f"rubric criteria mismatch: missing {missing}, unknown {extra}")
+        return self
+
+
+@lru_cache(maxsize=8)
+def load_rubric(rubric_id: str = "relational_empathy") -> Rubric:
+    path = files("judges.llm_judges").joinpath("rubrics", f"{rubric_id}.yaml")
+    if not path.is_file():
+        raise ValueError(f"unknown rubric {rubric_id!r} (looked for judges/llm_judges/rubrics/{rubric_id}.yaml)")
+    try:
+        return Rubric.model_validate(yaml.safe_load(path.read_text("utf-8")))
+    except Exception as e:
+        raise ValueError(f"judges/llm_judges/rubrics/{rubric_id}.yaml: {e}") from None

@@ -1,0 +1,96 @@
+"""How far each judge score can be trusted: the agreement with people measured for it.
+
+`empathy-sim calibrate` measures every judge (model + method + rubric version) and criterion
+against human labels; judges/calibration/validity.py turns that result into the compact validity
+file (simulator/core/validity.json ships the figures measured for the embedded default, since users do not
+have the human data). Summary and report look each verdict up here and show the figure beside
+the score, with reply length's figure on the same items, or mark the score uncalibrated.
+
+Each criterion is checked on the set whose human labels mean the most like it; cultural and
+relational have no single-turn human set, so they stay uncalibrated whatever the judge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+SHIPPED = "validity.json"
+# criterion -> (data set, metric): the human labels that best match what the criterion means
+HEADLINE: dict[str, tuple[str, str]] = {
+    "sentiment_attenuation": ("epitome/emotional_reactions", "spearman"),
+    "granularity_mismatch": ("epitome/interpretations", "spearman"),
+    "cognitive": ("pair", "pairwise_hq_vs_lq"),
+    "linguistic_distancing": ("welivita_pu", "pairwise_within_situation"),
+    "conflict_avoidance": ("aita_sycophancy", "spearman_with_minus_human_mean"),
+}
+# conversation instrument -> (data set, calibration scorer, metric): where the instrument's own
+# reading was checked against people (a scorer fitted on a set is never checked on that set)
+INSTRUMENT_HEADLINE: dict[str, tuple[str, str, str]] = {
+    "reply_quality": ("epitome/interpretations", "learned:pair-fit", "spearman"),
+    "distancing": ("epitome/emotional_reactions", "-distancing", "spearman"),
+    "question_rate": ("epitome/explorations", "question_rate", "spearman"),
+    "detail_overlap": ("epitome/interpretations", "detail_overlap", "spearman"),
+    "granularity": ("epitome/interpretations", "granularity", "spearman"),
+    "capitulation": ("aita_sycophancy", "-capitulation", "spearman_with_minus_human_mean"),
+}
+SOURCES = {
+    "epitome/emotional_reactions": "EPITOME emotional reactions (Sharma et al. 2020, Reddit)",
+    "epitome/interpretations": "EPITOME interpretations (Sharma et al. 2020, Reddit)",
+    "epitome/explorations": "EPITOME explorations (Sharma et al. 2020, Reddit)",
+    "pair": "PAIR counselling reflections (Min et al. 2022)",
+    "welivita_pu": "Welivita & Pu 2024 crowd ratings (EmpatheticDialogues)",
+    "aita_sycophancy": "AITA sycophancy ratings (Strickler et al. 2025, on ELEPHANT posts)",
+}
+
+
+def judge_key(model: str, method: str, judge_version: str) -> str:
+    """model|method|judge version (rubric id@version + prompt digest): a figure holds only for
+    the judge it was measured on, so a changed prompt is never shown with the old figures."""
+    return f"{model}|{method}|{judge_version}"
+
+
+def load(path: str | None = None) -> dict:
+    """The validity file at `path`, else $EMPATHY_SIM_VALIDITY (a user's own `empathy-sim
+    calibrate` output), else the shipped one."""
+    return _read(path or os.environ.get("EMPATHY_SIM_VALIDITY") or None)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str | None) -> dict:
+    try:
+        text = Path(path).read_text("utf-8") if path else files("simulator.core").joinpath(SHIPPED).read_text("utf-8")
+        return json.loads(text)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"validity file {path or 'judges/' + SHIPPED}: {e}") from None
+
+
+def _against_length(fig: dict) -> dict:
+    """beats_length: the figure is above length's; clearly: its 95% CI lies above length's value."""
+    base, ci = fig.get("length_value"), fig.get("ci")
+    beats = base is not None and fig["value"] > base
+    return {"beats_length": beats, "clearly_beats_length": bool(beats and ci and ci[0] > base)}
+
+
+def criterion_validity(model: str, method: str, judge_version: str, criterion: str,
+                       path: str | None = None) -> dict:
+    """{"status": calibrated|uncalibrated, ...figure, "beats_length": bool} for one judge criterion."""
+    if criterion not in HEADLINE:
+        return {"status": "uncalibrated", "why": "no human-labelled set measures this criterion"}
+    fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
+    if fig is None:
+        return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
+    return {"status": "calibrated", **fig, **_against_length(fig)}
+
+
+def instrument_validity(name: str, path: str | None = None) -> dict:
+    """As criterion_validity, for a conversation instrument (reply length is the baseline itself)."""
+    if name == "length_words":
+        return {"status": "baseline", "why": "reply length is the baseline every figure is compared with"}
+    fig = load(path).get("instruments", {}).get(name)
+    if fig is None:
+        return {"status": "uncalibrated", "why": "not checked against human labels"}
+    return {"status": "calibrated", **fig, **_against_length(fig)}

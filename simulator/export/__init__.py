@@ -1,0 +1,1 @@
+"""Training and analysis exports of finished conversations."""

@@ -1,0 +1,81 @@
+"""Export judged conversations as fine-tuning or preference data (openai, hf or dpo JSONL).
+
+    empathy-sim export RUN_OR_SWEEP_DIR --format openai|hf|dpo --out FILE
+        [--min-score X] [--criterion C] [--persona ID ...] [--scenario ID ...] [--system TEXT]
+
+Only evaluable records are exported (status ok, no non-evaluable termination). Filters apply to
+every format; --min-score compares the first successful judge's score on --criterion (default: the
+mean of all criteria; a re-judge's verdicts come first, newest first) and, for dpo,
+applies to the chosen reply of each pair (see simulator/export/rows.py for the formats).
+One JSON object per line, written with orjson.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import orjson
+
+from simulator.export.rows import FORMATS, build_rows, keep
+from simulator.core.records import CRITERIA, RunRecord
+from simulator.core.store import iter_records
+from simulator.report.summary import find_run_dirs
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="a run dir (records.jsonl) or a sweep dir (runs.txt)")
+    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--out", required=True, help="output .jsonl file")
+    p.add_argument("--min-score", type=float, default=None,
+                   help="keep records whose judge score is at least this (1..5)")
+    p.add_argument("--criterion", choices=CRITERIA, default=None,
+                   help="score used by --min-score and dpo preference (default: mean of criteria)")
+    p.add_argument("--persona", nargs="+", action="extend", default=None, help="persona id(s) to keep")
+    p.add_argument("--scenario", nargs="+", action="extend", default=None, help="scenario id(s) to keep")
+    p.add_argument("--system", default=None, help="system message to put first in every conversation")
+
+
+def load(path: Path) -> list[RunRecord]:
+    runs = find_run_dirs(path)
+    if not runs:
+        raise FileNotFoundError(f"{path}: no records.jsonl here or in the runs it lists")
+    return [r for d in runs for r in iter_records(d)]
+
+
+def select(records: list[RunRecord], args: argparse.Namespace) -> list[RunRecord]:
+    # dpo applies --min-score per pair (to the chosen side), so it is left out of the record filter.
+    min_score = None if args.format == "dpo" else args.min_score
+    personas = set(args.persona) if args.persona else None
+    scenarios = set(args.scenario) if args.scenario else None
+    return [r for r in records if keep(r, personas=personas, scenarios=scenarios,
+                                       min_score=min_score, criterion=args.criterion)]
+
+
+def write_jsonl(rows: list[dict], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as f:
+        for row in rows:
+            f.write(orjson.dumps(row) + b"\n")
+
+
+def export(args: argparse.Namespace) -> tuple[int, int]:
+    """Returns (records kept, rows written)."""
+    recs = select(load(Path(args.path)), args)
+    rows = build_rows(args.format, recs, criterion=args.criterion, min_score=args.min_score,
+                      system=args.system)
+    write_jsonl(rows, Path(args.out))
+    return len(recs), len(rows)
+
+
+def run(args: argparse.Namespace) -> None:
+    from simulator.core.errors import fail
+
+    if args.min_score is not None and not 1 <= args.min_score <= 5:
+        fail(f"--min-score must be within 1..5 (scores are 1..5), got {args.min_score}")
+    try:
+        kept, written = export(args)
+    except FileNotFoundError as e:
+        fail(str(e))
+        return
+    print(f"{written} {args.format} row(s) from {kept} record(s) → {args.out}")

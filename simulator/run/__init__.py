@@ -1,0 +1,1 @@
+"""A run: config, plan, runner, process shards, sweeps, and re-scoring saved conversations."""
