@@ -33,7 +33,7 @@ from typing import Any
 
 import simulator.llm  # noqa: F401  (offline env before litellm import)
 from bench import report
-from judges.prob_judge import read_yes_no
+from judges.llm_judges.answers import read_yes_no
 from simulator.llm.local_provider import local_provider
 from simulator.llm.weights import BUILTIN_MODELS, weights_path
 
