@@ -86,10 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         out = await run(ns.conversations)
         return out, time.perf_counter() - t0, time.process_time() - c0
 
-    lengths, wall, cpu = asyncio.run(timed())
+    lengths, wall, cpu = asyncio.run(_then_stop_litellm(timed()))
     print(json.dumps({"peer": "sotopia", "wall_s": wall, "cpu_s": cpu, "conversations": len(lengths),
-                      "messages_per_conversation": sum(lengths) / max(1, len(lengths))}))
+                      "messages_per_conversation": sum(lengths) / max(1, len(lengths))}), flush=True)
     return 0
+
+
+async def _then_stop_litellm(coro):
+    """Run coro, then stop litellm's background logging worker: left running, asyncio.run's
+    shutdown can wait on it for minutes (seen at concurrency 50)."""
+    try:
+        return await coro
+    finally:
+        try:
+            from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+
+            await GLOBAL_LOGGING_WORKER.stop(discard_pending=True, timeout=2)
+        except Exception:  # noqa: BLE001 - best effort, other litellm versions lack it
+            pass
 
 
 if __name__ == "__main__":
