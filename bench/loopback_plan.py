@@ -59,6 +59,7 @@ class ServerOptions:
     hang_s: float = 30.0              # a "timeout" failure hangs this long (set above the client timeout)
     model: str | None = None          # model name to report; default echoes the request's
     p_yes: float | None = 0.7         # logprobs=true: P("Yes") at the first position; None: send none
+    schema_replies: bool = False      # a request that asks for a JSON schema gets JSON that fits it
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:

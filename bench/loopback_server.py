@@ -29,6 +29,7 @@ from aiohttp import web
 from bench.loopback_plan import (
     Counters, ServerOptions, count_words, parse_kinds, plan_request, reply_text,
 )
+from bench.schema_reply import fill, schema_of_request
 
 HOST = "127.0.0.1"
 
@@ -109,6 +110,9 @@ class _App:
         words = self.opts.reply_words
         text = "" if plan.kind == "empty" else reply_text(
             messages, words, wrong_language=plan.kind == "wrong_language")
+        schema = schema_of_request(body) if self.opts.schema_replies and text else None
+        if schema is not None:
+            text = json.dumps(fill(schema, text))
         payload = _completion(model, plan.index, text, count_words(messages))
         if body.get("logprobs") and self.opts.p_yes is not None:  # as OpenAI: alternatives per position
             payload["choices"][0]["logprobs"] = _logprobs(self.opts.p_yes, int(body.get("top_logprobs") or 1))
@@ -238,7 +242,7 @@ class LoopbackServer:
 def options_from_args(ns: argparse.Namespace) -> ServerOptions:
     return ServerOptions(latency_ms=ns.latency_ms, jitter_ms=ns.jitter_ms, failure_rate=ns.failure_rate,
                          failure_kinds=parse_kinds(ns.failure_kinds), reply_words=ns.reply_words,
-                         seed=ns.seed, hang_s=ns.hang_s, model=ns.model)
+                         seed=ns.seed, hang_s=ns.hang_s, model=ns.model, schema_replies=ns.schema_replies)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -252,6 +256,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--hang-s", type=float, default=30.0, help="how long a 'timeout' failure hangs")
     p.add_argument("--model", default=None, help="model name to report (default: echo the request's)")
+    p.add_argument("--schema-replies", action="store_true",
+                   help="answer a request that asks for a JSON schema with JSON that fits it")
     p.add_argument("--max-lifetime-s", type=float, default=6 * 3600.0, help="exit after this long")
     return p
 

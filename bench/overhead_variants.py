@@ -99,6 +99,11 @@ VARIANTS: list[Variant] = [
     Variant("cost_from_hidden_params", "Gateway._cost reads response._hidden_params['response_cost'] "
             "instead of calling litellm.completion_cost again", _cost_from_hidden_params),
     Variant("internal_call+hidden_cost", "the two above together", _combined),
+    Variant("httpx_transport", "litellm.disable_aiohttp_transport = True (httpx's own transport)",
+            _flag("disable_aiohttp_transport", True)),
+    Variant("custom_pricing", "per-call kwargs input/output_cost_per_token = 0 (litellm's public custom "
+            "pricing: an unpriced model skips the price-lookup fallbacks)", _nothing,
+            extra={"input_cost_per_token": 0.0, "output_cost_per_token": 0.0}),
 ]
 
 

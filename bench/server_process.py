@@ -36,6 +36,8 @@ def _args(opts: ServerOptions, lifetime_s: float) -> list[str]:
     ]
     if opts.model:
         args += ["--model", opts.model]
+    if opts.schema_replies:
+        args += ["--schema-replies"]
     return args
 
 

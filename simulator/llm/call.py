@@ -301,9 +301,12 @@ class Gateway:
         if is_in_process(spec.model):
             return 0.0
         # litellm has usually priced the response already; pricing it again costs ~1 ms of CPU.
+        # A None there means litellm tried and found no price (self-hosted, unpriced names):
+        # asking again walks the same pricing fallbacks to the same answer.
         hidden = getattr(response, "_hidden_params", None) or {}
-        if isinstance(hidden.get("response_cost"), (int, float)):
-            return float(hidden["response_cost"])
+        if "response_cost" in hidden:
+            cost = hidden["response_cost"]
+            return float(cost) if isinstance(cost, (int, float)) else 0.0
         try:
             return float(litellm.completion_cost(completion_response=response) or 0.0)
         except Exception:  # unknown pricing (self-hosted, new model): cost unknown, not an error
