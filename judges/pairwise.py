@@ -90,7 +90,9 @@ def match_records(a_dir: Path, b_dir: Path) -> list[tuple[RunRecord, RunRecord]]
     return [(a[k], b[k]) for k in sorted(set(a) & set(b))]
 
 
-async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord, b: RunRecord) -> dict[str, str] | None:
+async def judge_orders(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord,
+                       b: RunRecord) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The judge's raw choices with A shown first, then with B shown first; None on any error."""
     model = _choices_model(rubric)
     results = []
     for first, second in ((a, b), (b, a)):
@@ -100,7 +102,12 @@ async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRe
             results.append(model.model_validate(extract_json(comp.text)).model_dump())
         except (ModelCallError, ValueError, ValidationError):
             return None  # counted as an error, never as a win or a tie
-    return combine(results[0], results[1])
+    return results[0], results[1]
+
+
+async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord, b: RunRecord) -> dict[str, str] | None:
+    orders = await judge_orders(gateway, spec, rubric, a, b)
+    return None if orders is None else combine(*orders)
 
 
 def win_rates(outcomes: list[PairOutcome], criteria: list[str]) -> dict:
@@ -139,8 +146,9 @@ async def pairwise_async(a_dir: Path, b_dir: Path, spec: ModelSpec, gateway: Gat
 
 
 def add_arguments(p) -> None:
-    p.add_argument("run_a")
-    p.add_argument("run_b")
+    p.add_argument("run_a", help="a run dir; alone, a sweep (or run) dir whose subject models are all "
+                   "compared pairwise into its pairwise.jsonl, leaderboard and report")
+    p.add_argument("run_b", nargs="?", default=None)
     p.add_argument("--model", default="local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--max-tokens", type=int, default=300)
@@ -151,6 +159,11 @@ def run(args) -> None:
     """Compare two runs' subjects pairwise, in both orders, with length control."""
     from simulator.cli import fail
     from simulator.llm.cache import CallCache
+
+    if args.run_b is None:
+        from judges.pairwise_sweep import run as run_sweep
+
+        return run_sweep(args)
 
     a_dir, b_dir = Path(args.run_a), Path(args.run_b)
     for d in (a_dir, b_dir):

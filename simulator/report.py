@@ -19,7 +19,7 @@ from simulator import report_html, report_md
 from simulator.records import RunRecord
 from simulator.report_analysis import ReportData, build
 from simulator.store import iter_records
-from simulator.summary import SUMMARY, find_run_dirs, summarize
+from simulator.summary import SUMMARY, attach_leaderboard, find_run_dirs, summarize
 
 HTML, MD = "report.html", "report.md"
 
@@ -44,7 +44,7 @@ def load_summary(path: Path, records: list[RunRecord], runs: list[Path]) -> dict
         return orjson.loads(p.read_bytes())
     summary = summarize(records, planned(runs))
     summary["runs"] = [str(d) for d in runs]
-    return summary
+    return attach_leaderboard(summary, path)
 
 
 def report_data(path: Path) -> ReportData:

@@ -15,6 +15,7 @@ from statistics import mean
 
 import orjson
 
+from judges.leaderboard import attach as attach_leaderboard
 from judges.validity import criterion_validity, instrument_validity
 from simulator.fidelity import PERSONA_FIDELITY
 from simulator.records import CRITERIA, NON_EVALUABLE, JudgeVerdict, RunRecord
@@ -263,6 +264,7 @@ def write_summary(path: Path) -> Path:
             planned += orjson.loads(m.read_bytes()).get("planned", 0)
     summary = summarize(records, planned)
     summary["runs"] = [str(d) for d in runs]
+    attach_leaderboard(summary, Path(path))
     out = Path(path) / SUMMARY
     out.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return out
