@@ -4,6 +4,9 @@ Each pair is judged twice, in both orders; a criterion is won only when both ord
 position bias turns into ties instead of wins. Length is controlled twice: the judge is told not
 to prefer length, and the result reports how often the longer side won and the win rate on the
 length-matched pairs alone (mean reply lengths within 25%).
+
+With one sweep dir instead of two run dirs, every pair of its subject models is judged and the raw
+choices feed the Bradley–Terry leaderboard (judges/pairwise_sweep.py, judges/leaderboard.py).
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ def add_arguments(p) -> None:
     p.add_argument("--model", default="local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--max-tokens", type=int, default=300)
-    p.add_argument("--out", default=None, help="default: <run_a>/pairwise-<B subject>.json")
+    p.add_argument("--out", default=None, help="two-run mode; default: <run_a>/pairwise-<B subject>.json")
 
 
 def run(args) -> None:
