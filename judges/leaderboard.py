@@ -195,7 +195,7 @@ def pairwise_validity(judge: str | None) -> dict:
     if figs:
         return {"status": "calibrated", "figures": figs}
     return {"status": "uncalibrated",
-            "why": "no pairwise judge has been checked against human preferences (judges/validity.json)"}
+            "why": "judges/validity.json holds no figure for a pairwise judge against human preferences"}
 
 
 def leaderboard(verdicts: list[PairVerdict], judge: str | None = None, resamples: int = RESAMPLES,

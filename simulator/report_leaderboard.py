@@ -27,7 +27,12 @@ def validity_line(lb: dict) -> str:
 
 def _ci(r: dict) -> str:
     ci = r.get("ci95")
-    return f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—"
+    if not ci:
+        return "—"
+    # A model that won (or lost) every pair resamples to the same data: a zero-width interval
+    # that says nothing about the uncertainty, and a rating set by the fit's penalty.
+    every = "won" if r["wins"] == r["pairs"] else "lost" if r["losses"] == r["pairs"] else None
+    return f"[{ci[0]:.2f}, {ci[1]:.2f}]" + (f" ({every} every pair: not informative)" if every else "")
 
 
 def _bias(b: dict) -> str:
