@@ -140,29 +140,30 @@ def _loss(beta, X, s):
     return nll + beta @ beta / (2 * C_PENALTY), grad + beta / C_PENALTY
 
 
-def _fit_rows(X, s, n_models: int):
+def _fit_rows(X, s, n_models: int, x0=None):
+    """x0: a starting point (the full-data fit, for bootstrap resamples: fewer iterations)."""
     import numpy as np
     from scipy.optimize import minimize
 
-    res = minimize(_loss, np.zeros(X.shape[1]), args=(X, s), jac=True, method="BFGS")
+    res = minimize(_loss, np.zeros(X.shape[1]) if x0 is None else x0, args=(X, s), jac=True, method="BFGS")
     if not res.success and np.abs(res.jac).max() > 1e-4:  # BFGS may stop on precision at the optimum
         raise RuntimeError(f"leaderboard fit did not converge: {res.message}")
     ratings = res.x[:n_models]
-    return ratings - ratings.mean(), (float(res.x[-1]) if X.shape[1] > n_models else None)
+    return ratings - ratings.mean(), (float(res.x[-1]) if X.shape[1] > n_models else None), res.x
 
 
 def fit(verdicts: list[PairVerdict], models: list[str], length: bool = True):
     """(ratings in `models` order, centred on 0; length coefficient or None)."""
-    return _fit_rows(*_design(verdicts, models, length), len(models))
+    return _fit_rows(*_design(verdicts, models, length), len(models))[:2]
 
 
 def board(verdicts: list[PairVerdict], resamples: int = RESAMPLES, seed: int = SEED) -> Board:
     import numpy as np
 
     models = sorted({v.a for v in verdicts} | {v.b for v in verdicts})
-    ratings, beta = fit(verdicts, models)
-    plain, _ = fit(verdicts, models, length=False)
     X, s = _design(verdicts, models, length=True)
+    ratings, beta, full = _fit_rows(X, s, len(models))
+    plain, _ = fit(verdicts, models, length=False)
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, v in enumerate(verdicts):
         by_key[v.key].append(i)
@@ -172,7 +173,7 @@ def board(verdicts: list[PairVerdict], resamples: int = RESAMPLES, seed: int = S
         rng = np.random.default_rng(seed)
         for _ in range(resamples):
             rows = np.concatenate([rows_of[k] for k in rng.integers(len(rows_of), size=len(rows_of))])
-            boots.append(_fit_rows(X[rows], s[rows], len(models))[0])
+            boots.append(_fit_rows(X[rows], s[rows], len(models), x0=full)[0])
     lo, hi = (np.percentile(np.array(boots), [2.5, 97.5], axis=0) if boots else (None, None))
     rows = []
     for i, m in enumerate(models):
