@@ -3,7 +3,8 @@
 Scores are reported per criterion, per task type and per theme, each with a bootstrap interval;
 never folded into one number only. Error records are counted by kind and never enter a mean:
 each non-evaluable termination (subject, persona, judge, infrastructure error, budget stop) is
-counted apart under "non_evaluable" and kept out of every score and interval.
+counted apart under "non_evaluable" and kept out of every score and interval. A dir that holds
+pairwise verdicts (pairwise.jsonl) also gets "leaderboard" (judges/leaderboard.py).
 """
 
 from __future__ import annotations
