@@ -232,10 +232,21 @@ def read_verdicts(path: Path) -> tuple[str | None, list[PairVerdict]]:
     return judge, out
 
 
+FLIP_DISTRUST = 0.5  # a judge whose verdict follows the order this often mostly measures position
+
+
 def attach(summary: dict, path: Path) -> dict:
-    """Add summary["leaderboard"] when the dir holds pairwise verdicts (else leave it out)."""
+    """Add summary["leaderboard"] when the dir holds pairwise verdicts (else leave it out), and a
+    distrust line when the pairwise judge's verdicts mostly follow the order."""
     judge, verdicts = read_verdicts(path)
     lb = leaderboard(verdicts, judge)
-    if lb is not None:
-        summary["leaderboard"] = lb.model_dump()
+    if lb is None:
+        return summary
+    summary["leaderboard"] = lb.model_dump()
+    pb = lb.overall.position_bias
+    if pb.flip_rate is not None and pb.flip_rate >= FLIP_DISTRUST:
+        first = "" if pb.first_slot_share is None else f"; it chose the side shown first {pb.first_slot_share:.0%} of the time"
+        summary.setdefault("distrust", []).append(
+            f"the pairwise judge {judge} changed its verdict when the order was swapped in {pb.flip_rate:.0%} of "
+            f"criterion verdicts{first}: the leaderboard measures its position bias more than the models")
     return summary

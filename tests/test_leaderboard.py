@@ -125,3 +125,21 @@ def test_a_broken_pairwise_file_names_its_line(tmp_path):
     (tmp_path / PAIRWISE).write_text('{"judge": "j"}\n{"key": "k", "a": "x"}\n')
     with pytest.raises(ValueError, match=r"pairwise.jsonl:2: not a pairwise verdict"):
         read_verdicts(tmp_path)
+
+
+def test_attach_adds_the_leaderboard_and_distrusts_an_order_following_judge(tmp_path):
+    from judges.leaderboard import attach
+    from judges.pairwise_sweep import write_verdicts
+
+    summary = {"distrust": ["something else"]}
+    assert attach(dict(summary), tmp_path) == summary  # no pairwise.jsonl: nothing added
+    biased = [verdict(str(k), "a", "b", {"x": "1"}, {"x": "1"}) for k in range(4)]
+    write_verdicts(tmp_path, "fake/pair", biased)
+    out = attach({"distrust": ["something else"]}, tmp_path)
+    assert out["leaderboard"]["judge"] == "fake/pair" and out["leaderboard"]["overall"]["pairs"] == 4
+    assert out["distrust"][0] == "something else"
+    assert out["distrust"][1].startswith("the pairwise judge fake/pair changed its verdict when the order was "
+                                         "swapped in 100% of criterion verdicts; it chose the side shown first 100%")
+    fair = [verdict(str(k), "a", "b", {"x": "1"}, {"x": "2"}) for k in range(4)]
+    write_verdicts(tmp_path, "fake/pair", fair)
+    assert attach({"distrust": []}, tmp_path)["distrust"] == []
