@@ -76,12 +76,13 @@ def html(summary: dict) -> str:
     return "".join(parts) + "</section>"
 
 
-def md(summary: dict, table) -> list[str]:
-    """`table`: report_md.md_table (passed in: report_md imports this module)."""
+def md(summary: dict, table, text) -> list[str]:
+    """`table`, `text`: report_md.md_table and report_md.cell (passed in: report_md imports this
+    module); model and task names are record data, so prose lines are escaped like cells."""
     lb = summary.get("leaderboard")
     if not lb:
         return []
-    out = ["## Pairwise leaderboard", "", ABOUT, "", validity_line(lb), ""]
+    out = ["## Pairwise leaderboard", "", ABOUT, "", text(validity_line(lb)), ""]
     for title, b in _boards(lb):
-        out += [f"### {title} ({b['pairs']} pairs)", ""] + table(HEADERS, _rows(b)) + [f"{_bias(b)}; {_length(b)}.", ""]
+        out += [f"### {text(title)} ({b['pairs']} pairs)", ""] + table(HEADERS, _rows(b)) + [f"{_bias(b)}; {_length(b)}.", ""]
     return out

@@ -148,7 +148,7 @@ def render(d: ReportData) -> str:
     out += md_table(["model", "conversations", "continuation"] + list(CRITERIA),
                     [[m, ms.get("conversations"), ms.get("continuation_rate")]
                      + [stat((ms.get("criteria") or {}).get(c)) for c in CRITERIA] for m, ms in sorted(models.items())])
-    out += report_leaderboard.md(s, md_table)
+    out += report_leaderboard.md(s, md_table, cell)
     for m, ms in sorted(models.items()):
         out += _model(m, ms)
     out += _escalation(d) + _flexibility(d) + _agreement(d) + _errors(d)

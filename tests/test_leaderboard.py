@@ -143,3 +143,16 @@ def test_attach_adds_the_leaderboard_and_distrusts_an_order_following_judge(tmp_
     fair = [verdict(str(k), "a", "b", {"x": "1"}, {"x": "2"}) for k in range(4)]
     write_verdicts(tmp_path, "fake/pair", fair)
     assert attach({"distrust": []}, tmp_path)["distrust"] == []
+
+
+def test_leaderboard_section_escapes_record_text():
+    from simulator import report_leaderboard
+    from simulator.report_md import cell, md_table
+
+    evil = "<script>alert(1)</script>"
+    vs = [verdict(str(k), evil, "b", {"x": "1"}, {"x": "2"}, task=evil) for k in range(3)]
+    summary = {"leaderboard": leaderboard(vs, judge=evil, resamples=20).model_dump()}
+    html = report_leaderboard.html(summary)
+    assert evil not in html and "&lt;script&gt;" in html
+    assert evil not in "\n".join(report_leaderboard.md(summary, md_table, cell))
+    assert report_leaderboard.html({}) == "" and report_leaderboard.md({}, md_table, cell) == []
