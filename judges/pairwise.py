@@ -151,7 +151,7 @@ async def pairwise_async(a_dir: Path, b_dir: Path, spec: ModelSpec, gateway: Gat
 def add_arguments(p) -> None:
     p.add_argument("run_a", help="a run dir; alone, a sweep (or run) dir whose subject models are all "
                    "compared pairwise into its pairwise.jsonl, leaderboard and report")
-    p.add_argument("run_b", nargs="?", default=None)
+    p.add_argument("run_b", nargs="?", default=None, help="a second run dir: win rates of run_a's subject against its")
     p.add_argument("--model", default="local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--max-tokens", type=int, default=300)
