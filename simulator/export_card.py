@@ -81,10 +81,12 @@ def _counts(values: list[str]) -> str:
 def render(fmt: str, data_file: str, rows: list[dict], recs: list[RunRecord], *, filters: dict,
            dropped: Counter | None = None, allow_uncalibrated: bool = False) -> str:
     """`recs`: the conversations the export drew on (for dpo, before the in-character/calibrated cut)."""
-    langs = sorted({(r.scenario.language or r.persona.language or "en") for r in recs}) or ["en"]
+    # the Hub's `language` takes ISO 639-1 codes: the primary subtag of the cards' BCP 47 tags
+    langs = sorted({(r.scenario.language or r.persona.language or "en").split("-")[0] for r in recs}) or ["en"]
     persona_models = [spec.model for r in recs if (spec := r.models.get("persona"))]
     judge_models = [v.model for v in (primary_verdict(r) for r in recs) if v]
     front = ["---", "license: other", "license_name: model-generated-text",
+             "language:"] + [f"- {lang}" for lang in langs] + [
              "tags:", "- empathy", "- synthetic", "- multi-turn", "- empathy-sim",
              "configs:", "- config_name: default", "  data_files:", "  - split: train", f"    path: {data_file}",
              "---", MARK, ""]

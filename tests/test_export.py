@@ -91,6 +91,8 @@ def test_hf_export_round_trips_through_datasets_with_its_card(run_dir, tmp_path,
     assert {k: feature(f) for k, f in ds.features.items()} == declared
     assert declared["messages"] == "list of {role: string, content: string}" and declared["seed"] == "int64"
     assert "license: other" in card and "## Licence" in card and "fake/judge" in card
+    front = card.split("---")[1]
+    assert "language:\n- en\n- es\n- ja\n" in front  # the cards' languages, as ISO 639-1 (en-IN -> en)
     assert "cognitive: uncalibrated" in card  # the validity caveat for the scripted judge
 
 
