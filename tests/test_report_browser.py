@@ -70,3 +70,22 @@ def test_screenshot_is_non_trivial(report, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 10_000
     assert console_errors(proc.stderr, report.as_uri()) == []
+
+
+@needs_chromium
+def test_two_model_sweep_report_shows_the_leaderboard(tmp_path, fake):
+    """The issue's check: a two-model sweep, judged pairwise, renders its leaderboard in the browser."""
+    from leaderboard_sweep import judge_pairs, two_model_sweep
+
+    sweep = judge_pairs(two_model_sweep(tmp_path / "sweep"), fake)
+    page = (sweep / "report.html").as_uri()
+    proc = chromium(tmp_path, "--dump-dom", page)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    section = re.search(r'<section id="leaderboard">(.*?)</section>', proc.stdout, re.S)
+    assert section, "no leaderboard section in the rendered sweep report"
+    rows = re.findall(r"<tr><td>(fake/[a-z_]+)</td><td>([+-]\d\.\d\d)</td>", section.group(1))
+    overall = rows[:2]  # the overall table comes first, then one per task type
+    assert [m for m, _ in overall] == ["fake/subject", "fake/subject_cold"]
+    assert float(overall[0][1]) > float(overall[1][1])
+    assert "position bias: flip rate 0.00" in section.group(1) and "uncalibrated" in section.group(1)
+    assert console_errors(proc.stderr, page) == []

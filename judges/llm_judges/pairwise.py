@@ -4,6 +4,9 @@ Each pair is judged twice, in both orders; a criterion is won only when both ord
 position bias turns into ties instead of wins. Length is controlled twice: the judge is told not
 to prefer length, and the result reports how often the longer side won and the win rate on the
 length-matched pairs alone (mean reply lengths within 25%).
+
+With one sweep dir instead of two run dirs, every pair of its subject models is judged and the raw
+choices feed the Bradley–Terry leaderboard (simulator/run/pairwise_sweep.py, simulator/report/leaderboard.py).
 """
 
 from __future__ import annotations
@@ -90,9 +93,10 @@ def match_records(a_dir: Path, b_dir: Path) -> list[tuple[RunRecord, RunRecord]]
     return [(a[k], b[k]) for k in sorted(set(a) & set(b))]
 
 
-async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord, b: RunRecord) -> dict[str, str] | ErrorInfo:
-    """Winners per criterion (A, B or tie) from both orders, or the error that stopped it (an
-    error is counted as one, never as a win or a tie)."""
+async def judge_orders(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord,
+                       b: RunRecord) -> tuple[dict[str, str], dict[str, str]] | ErrorInfo:
+    """The judge's raw choices with A shown first, then with B shown first, or the error that
+    stopped it (an error is counted as one, never as a win or a tie)."""
     model = _choices_model(rubric)
     results = []
     for first, second in ((a, b), (b, a)):
@@ -104,7 +108,13 @@ async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRe
             return e.info
         except (ValueError, ValidationError) as e:
             return ErrorInfo(kind="judge_parse", role="judge", message=f"{spec.model}: {type(e).__name__}: {e}"[:500])
-    return combine(results[0], results[1])
+    return results[0], results[1]
+
+
+async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord, b: RunRecord) -> dict[str, str] | ErrorInfo:
+    """Winners per criterion (A, B or tie): A wins only if both orders say so."""
+    orders = await judge_orders(gateway, spec, rubric, a, b)
+    return orders if isinstance(orders, ErrorInfo) else combine(*orders)
 
 
 @dataclass

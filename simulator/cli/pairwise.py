@@ -10,12 +10,13 @@ import orjson
 
 
 def add_arguments(p) -> None:
-    p.add_argument("run_a")
-    p.add_argument("run_b")
+    p.add_argument("run_a", help="a run dir; alone, a sweep (or run) dir whose subject models are all "
+                   "compared pairwise into its pairwise.jsonl, leaderboard and report")
+    p.add_argument("run_b", nargs="?", default=None, help="a second run dir: win rates of run_a's subject against its")
     p.add_argument("--model", default="local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--max-tokens", type=int, default=300)
-    p.add_argument("--out", default=None, help="default: <run_a>/pairwise-<B subject>.json")
+    p.add_argument("--out", default=None, help="two-run mode; default: <run_a>/pairwise-<B subject>.json")
 
 
 def run(args) -> None:
@@ -25,6 +26,11 @@ def run(args) -> None:
     from simulator.core.records import ModelSpec
     from simulator.llm.call import shutdown_litellm
     from simulator.run.rescore import gateway_for_run
+
+    if args.run_b is None:
+        from simulator.run.pairwise_sweep import run as run_sweep
+
+        return run_sweep(args)
 
     a_dir, b_dir = Path(args.run_a), Path(args.run_b)
     for d in (a_dir, b_dir):

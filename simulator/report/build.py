@@ -19,7 +19,7 @@ from simulator.report import html as report_html, md as report_md
 from simulator.core.records import RunRecord
 from simulator.report.analysis import ReportData, build
 from simulator.core.store import iter_records
-from simulator.report.summary import SUMMARY, find_run_dirs, summarize
+from simulator.report.summary import SUMMARY, attach_leaderboard, find_run_dirs, summarize
 
 HTML, MD = "report.html", "report.md"
 
@@ -44,7 +44,7 @@ def load_summary(path: Path, records: list[RunRecord], runs: list[Path]) -> dict
         return orjson.loads(p.read_bytes())
     summary = summarize(records, planned(runs))
     summary["runs"] = [str(d) for d in runs]
-    return summary
+    return attach_leaderboard(summary, path)
 
 
 def report_data(path: Path) -> ReportData:

@@ -17,6 +17,7 @@ from simulator.report.analysis import (
     average_curve, escalation_counts, heatmap, per_reply_rows, tension_line, trajectory, validity_note,
 )
 from simulator.report.charts import criteria_bars, model_comparison, score_heatmap, trajectory_panels
+from simulator.report import leaderboard_view
 from simulator.report.style import CSS, JS
 from simulator.report.transcript import transcript
 
@@ -313,10 +314,12 @@ def transcripts(d: ReportData) -> str:
 
 def render(d: ReportData) -> str:
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
-        ("read", "How to read"), ("models", "Models"), ("continuation", "Continuation"),
+        ("read", "How to read"), ("models", "Models"), *([("leaderboard", "Leaderboard")]
+                                                        if d.summary.get("leaderboard") else []),
+        ("continuation", "Continuation"),
         ("escalation", "Escalation"), ("flexibility", "Flexibility"), ("agreement", "Judges"),
         ("errors", "Errors"), ("transcripts", "Transcripts")))
-    body = (intro(d) + overview(d) + "".join(model_card(d, m) for m in d.models) + continuation(d)
+    body = (intro(d) + overview(d) + leaderboard_view.html(d.summary) + "".join(model_card(d, m) for m in d.models) + continuation(d)
             + escalation(d) + flexibility(d) + agreement(d) + errors(d) + transcripts(d))
     runs = "; ".join(d.runs)
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.report import leaderboard_view
 from simulator.core.records import CRITERIA
 from simulator.report.analysis import (
     DISTANCING_HIGH, INTENSITY_GAP_HIGH, JUDGE_HIGH, PROFILE_FEATURES, TIMINGS, ReportData,
@@ -147,6 +148,7 @@ def render(d: ReportData) -> str:
     out += md_table(["model", "conversations", "continuation"] + list(CRITERIA),
                     [[m, ms.get("conversations"), ms.get("continuation_rate")]
                      + [stat((ms.get("criteria") or {}).get(c)) for c in CRITERIA] for m, ms in sorted(models.items())])
+    out += leaderboard_view.md(s, md_table, cell)
     for m, ms in sorted(models.items()):
         out += _model(m, ms)
     out += _escalation(d) + _flexibility(d) + _agreement(d) + _errors(d)

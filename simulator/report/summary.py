@@ -3,7 +3,8 @@
 Scores are reported per criterion, per task type and per theme, each with a bootstrap interval;
 never folded into one number only. Error records are counted by kind and never enter a mean:
 each non-evaluable termination (subject, persona, judge, infrastructure error, budget stop) is
-counted apart under "non_evaluable" and kept out of every score and interval.
+counted apart under "non_evaluable" and kept out of every score and interval. A dir that holds
+pairwise verdicts (pairwise.jsonl) also gets "leaderboard" (simulator/report/leaderboard.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import orjson
 from simulator.core.validity import criterion_validity, instrument_validity
 from simulator.core.records import CRITERIA, NON_EVALUABLE, PERSONA_FIDELITY, RunRecord
 from simulator.core.store import iter_records
+from simulator.report.leaderboard import attach as attach_leaderboard
 from simulator.report.analysis import flexibility
 from simulator.report.readings import primary_scores, primary_verdict
 
@@ -251,6 +253,7 @@ def write_summary(path: Path) -> Path:
             planned += orjson.loads(m.read_bytes()).get("planned", 0)
     summary = summarize(records, planned)
     summary["runs"] = [str(d) for d in runs]
+    attach_leaderboard(summary, Path(path))
     out = Path(path) / SUMMARY
     out.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return out
