@@ -6,6 +6,7 @@
     empathy-sim judge RUN_DIR [options]     re-judge saved conversations into a new verdict file
     empathy-sim report RUN_OR_SWEEP_DIR     write summary.json, report.md, report.html
     empathy-sim calibrate [options]         check instruments and judges against human labels
+    empathy-sim plan [-m] [overrides…]      calls, tokens, cost and wall time, before running
 
 User mistakes (a broken card, an unknown id, a missing API key, a bad override) end with one
 line naming what is wrong, and exit status 2.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary", "pairwise")
+SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary", "pairwise", "plan")
 
 
 def fail(msg: str, code: int = 2) -> "None":
