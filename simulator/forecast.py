@@ -7,14 +7,17 @@ a pure function of the numbers above and the run options:
 
 - concurrency: `run.concurrency` workers take conversations from the plan in order (as
   runner.run_pool does); a conversation's calls run one after another, each taking its role's
-  latency plus the client CPU per call. Simulated exactly with a heap.
+  latency, the client CPU per call, and its wait for the one event loop while the other calls use
+  it (M/D/1). Simulated with a heap; the loop's busy share is solved by fixed-point iteration.
 - in flight, per model endpoint: at most `run.max_in_flight_per_model` calls at once (the
-  embedded model serves one call at a time behind its lock), so calls × latency ÷ bound.
+  embedded model serves one call at a time behind its lock), so calls × (latency + client CPU,
+  which a call spends inside its slot) ÷ bound.
 - tokens per minute, per remote endpoint: the limiter's bucket starts full with one minute's
   allowance, so (tokens − allowance) ÷ (allowance / 60 s).
 - client CPU: calls × CPU per call ÷ `run.processes` (one event loop per process).
 
-A sweep's jobs run on `workers` workers (the Hydra launcher's: 1 for the basic one, n_jobs for
+A job's wall time is its start-up (`start_s`, given) plus the largest bound. A sweep's jobs run on
+`workers` workers (the Hydra launcher's: 1 for the basic one, n_jobs for
 joblib, the Ray cluster's task slots), longest first onto the least loaded worker.
 """
 
@@ -52,6 +55,7 @@ class JobForecast(Strict):
     conversations: int
     roles: list[RoleForecast]
     bounds: list[Bound]
+    start_s: float = Field(0.0, description="fixed start-up before the first call (process, imports, plan, graph)")
 
     @property
     def calls(self) -> int:
@@ -67,7 +71,7 @@ class JobForecast(Strict):
 
     @property
     def wall_s(self) -> float:
-        return max((b.seconds for b in self.bounds), default=0.0)
+        return self.start_s + max((b.seconds for b in self.bounds), default=0.0)
 
     @property
     def limited_by(self) -> str:
@@ -80,6 +84,7 @@ class SweepForecast(Strict):
     latency_s: dict[str, float]
     client_cpu_ms: float
     fill: float
+    job_start_s: float = 0.0
     assumptions: list[str] = list(ASSUMPTIONS)
 
     @property
@@ -139,6 +144,27 @@ def role_latency(latency_s: dict[str, float], role: str) -> float:
     raise KeyError(f"no latency for role {role!r} (give --latency-s, or --latency {role}=SECONDS)")
 
 
+def loop_wait(cpu_s: float, busy: float) -> float:
+    """Mean wait of a call's CPU work for the others ahead of it on the one event loop (M/D/1,
+    the loop busy `busy` of the time): nothing when it is idle, growing fast as it fills."""
+    rho = min(max(busy, 0.0), 0.95)
+    return cpu_s * rho / (2 * (1 - rho))
+
+
+def concurrency_seconds(estimates: Sequence[ConversationEstimate], latency_s: dict[str, float],
+                        concurrency: int, cpu_s: float, loop_cpu_s: float) -> float:
+    """The workers' makespan, each call taking latency + CPU + the wait for the event loop, whose
+    busy share (loop_cpu_s ÷ wall) depends on the wall itself: solved by fixed-point iteration."""
+    wall = makespan([chain_seconds(e, latency_s, cpu_s) for e in estimates], concurrency, in_order=True)
+    for _ in range(50):
+        wait = loop_wait(cpu_s, loop_cpu_s / wall) if wall > 0 else 0.0
+        new = makespan([chain_seconds(e, latency_s, cpu_s + wait) for e in estimates], concurrency, in_order=True)
+        if abs(new - wall) <= 1e-6 * max(wall, 1e-9):
+            return new
+        wall = (wall + new) / 2  # damped: the wait falls as the wall grows
+    return wall
+
+
 def endpoint(spec: ModelSpec) -> str:
     """The key the Gateway bounds calls by (one lock per embedded model, whatever api_base)."""
     from simulator.llm.providers import is_embedded
@@ -154,14 +180,18 @@ def job_bounds(estimates: Sequence[ConversationEstimate], specs: dict[str, Model
     from simulator.llm.providers import is_embedded
 
     cpu = client_cpu_ms / 1000.0
-    chains = [chain_seconds(e, latency_s, cpu) for e in estimates]
-    bounds = [Bound(name=f"concurrency {concurrency}", seconds=makespan(chains, concurrency, in_order=True))]
+    remote = all(not is_embedded(s.model) for s in specs.values())
+    calls = sum(e.calls for e in estimates)
+    bounds = [Bound(name=f"concurrency {concurrency}",
+                    seconds=concurrency_seconds(estimates, latency_s, concurrency, cpu,
+                                                calls * cpu / max(1, processes) if remote else 0.0))]
     busy: dict[str, float] = {}
     tokens: dict[str, int] = {}
+    held = cpu if remote else 0.0  # a remote call holds its slot through litellm's own CPU work too
     for e in estimates:
         for role, rc in e.roles.items():
             key = endpoint(specs[role])
-            busy[key] = busy.get(key, 0.0) + rc.calls * role_latency(latency_s, role)
+            busy[key] = busy.get(key, 0.0) + rc.calls * (role_latency(latency_s, role) + held)
             tokens[key] = tokens.get(key, 0) + rc.tokens
     embedded = {endpoint(s) for s in specs.values() if is_embedded(s.model)}
     for key, seconds in busy.items():
@@ -170,8 +200,6 @@ def job_bounds(estimates: Sequence[ConversationEstimate], specs: dict[str, Model
         if tokens_per_minute and key not in embedded:
             wait = max(0, tokens[key] - tokens_per_minute) / (tokens_per_minute / 60.0)
             bounds.append(Bound(name=f"{tokens_per_minute} tokens/min on {key.rstrip('@')}", seconds=wait))
-    calls = sum(e.calls for e in estimates)
-    remote = all(not is_embedded(s.model) for s in specs.values())
     if cpu and remote:  # the embedded model's time is its latency; its client CPU is in there
         bounds.append(Bound(name=f"client CPU ({processes} process{'es' if processes > 1 else ''})",
                             seconds=calls * cpu / max(1, processes)))
@@ -216,7 +244,7 @@ def sum_roles(estimates: Iterable[ConversationEstimate]) -> dict[str, RoleCalls]
 
 
 def forecast_job(cfg, job: str, *, latency_s: dict[str, float], fill: float = 1.0,
-                 client_cpu_ms: float = 0.0) -> JobForecast:
+                 client_cpu_ms: float = 0.0, start_s: float = 0.0) -> JobForecast:
     """The forecast of one job (one RunConfig): every planned conversation, none skipped."""
     from simulator.config import plan
     from simulator.estimate import estimate_key, shape_json
@@ -233,4 +261,5 @@ def forecast_job(cfg, job: str, *, latency_s: dict[str, float], fill: float = 1.
                         max_in_flight=run.max_in_flight_per_model,
                         tokens_per_minute=run.tokens_per_minute_per_model, processes=run.processes,
                         client_cpu_ms=client_cpu_ms)
-    return JobForecast(job=job, conversations=len(keys), roles=role_forecasts(sum_roles(estimates)), bounds=bounds)
+    return JobForecast(job=job, conversations=len(keys), roles=role_forecasts(sum_roles(estimates)),
+                       bounds=bounds, start_s=start_s)

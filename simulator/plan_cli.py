@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="share of max_tokens a reply uses (1.0: the most it may, an upper bound)")
     p.add_argument("--client-cpu-ms", type=float, default=7.0,
                    help="client CPU per remote call on one event loop (bench/README.md (b): ~6.9 ms)")
+    p.add_argument("--job-start-s", type=float, default=0.0,
+                   help="seconds each job spends before its first call (interpreter, imports, plan); default 0")
     p.add_argument("--workers", type=int, default=1,
                    help="jobs run side by side (joblib n_jobs, Ray task slots); default 1")
     p.add_argument("--json", action="store_true", help="print the forecast as JSON")
@@ -99,11 +101,11 @@ def run(args: argparse.Namespace) -> None:
             try:
                 cfg = to_run_config(OmegaConf.to_container(compose(config_name="config", overrides=job), resolve=True))
                 forecasts.append(forecast_job(cfg, " ".join(o for o in job if o not in common), latency_s=lat, fill=args.fill,
-                                              client_cpu_ms=args.client_cpu_ms))
+                                              client_cpu_ms=args.client_cpu_ms, start_s=args.job_start_s))
             except (CardError, ValueError) as e:
                 fail(f"job {' '.join(job) or '(defaults)'}: {e}")
     sweep = SweepForecast(jobs=forecasts, workers=args.workers, latency_s=lat,
-                          client_cpu_ms=args.client_cpu_ms, fill=args.fill)
+                          client_cpu_ms=args.client_cpu_ms, fill=args.fill, job_start_s=args.job_start_s)
     if args.json:
         sys.stdout.write(sweep.model_dump_json(indent=2) + "\n")
     else:
@@ -138,13 +140,14 @@ def render(sweep) -> str:
                  + (" (priced roles only: $" + f"{sum(r.cost_usd or 0 for r in totals):,.2f})" if cost is None else ""))
     lat = ", ".join(f"{k} {v:g} s" for k, v in sweep.latency_s.items())
     lines.append(f"latency per call: {lat}; client CPU {sweep.client_cpu_ms:g} ms per remote call; "
-                 f"replies at {sweep.fill:g} x max_tokens")
+                 f"replies at {sweep.fill:g} x max_tokens; job start-up {sweep.job_start_s:g} s")
     show = sweep.jobs if len(sweep.jobs) <= 5 else sorted(sweep.jobs, key=lambda j: -j.wall_s)[:3]
     if len(sweep.jobs) > 5:
         lines.append(f"the 3 longest of {len(sweep.jobs)} jobs:")
     for j in show:
         lines.append(f"job {j.job or '(defaults)'}: {j.conversations:,} conversations, {j.calls:,} calls, "
-                     f"wall {_duration(j.wall_s)}, limited by {j.limited_by}")
+                     f"wall {_duration(j.wall_s)}, limited by {j.limited_by}"
+                     + (f" (after {_duration(j.start_s)} start-up)" if j.start_s else ""))
         for b in sorted(j.bounds, key=lambda b: -b.seconds):
             lines.append(f"    {b.name:<52} {_duration(b.seconds):>10}")
     lines.append(f"predicted wall time: {_duration(sweep.wall_s)} with {sweep.workers} worker(s) running jobs side by side")
