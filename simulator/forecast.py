@@ -199,7 +199,7 @@ def job_bounds(estimates: Sequence[ConversationEstimate], specs: dict[str, Model
         bounds.append(Bound(name=f"in flight {bound} on {key.rstrip('@')}", seconds=seconds / bound))
         if tokens_per_minute and key not in embedded:
             wait = max(0, tokens[key] - tokens_per_minute) / (tokens_per_minute / 60.0)
-            bounds.append(Bound(name=f"{tokens_per_minute} tokens/min on {key.rstrip('@')}", seconds=wait))
+            bounds.append(Bound(name=f"{tokens_per_minute:,} tokens/min on {key.rstrip('@')}", seconds=wait))
     if cpu and remote:  # the embedded model's time is its latency; its client CPU is in there
         bounds.append(Bound(name=f"client CPU ({processes} process{'es' if processes > 1 else ''})",
                             seconds=calls * cpu / max(1, processes)))

@@ -138,18 +138,22 @@ def render(sweep) -> str:
     tokens = sum(r.prompt_tokens + r.completion_tokens for r in totals)
     lines.append(f"{'total':<37} {calls:>12,} {tokens:>31,} tokens {_cost(cost):>5}"
                  + (" (priced roles only: $" + f"{sum(r.cost_usd or 0 for r in totals):,.2f})" if cost is None else ""))
-    lat = ", ".join(f"{k} {v:g} s" for k, v in sweep.latency_s.items())
+    shown = {k: v for k, v in sweep.latency_s.items() if k != "default" or not {"persona", "subject", "judge"} <= set(sweep.latency_s)}
+    lat = ", ".join(f"{k} {v:g} s" for k, v in shown.items())
     lines.append(f"latency per call: {lat}; client CPU {sweep.client_cpu_ms:g} ms per remote call; "
                  f"replies at {sweep.fill:g} x max_tokens; job start-up {sweep.job_start_s:g} s")
-    show = sweep.jobs if len(sweep.jobs) <= 5 else sorted(sweep.jobs, key=lambda j: -j.wall_s)[:3]
+    show = sweep.jobs if len(sweep.jobs) <= 5 else [max(sweep.jobs, key=lambda j: j.wall_s)]
     if len(sweep.jobs) > 5:
-        lines.append(f"the 3 longest of {len(sweep.jobs)} jobs:")
+        walls = sorted(j.wall_s for j in sweep.jobs)
+        lines.append(f"{len(sweep.jobs)} jobs' wall times: shortest {_duration(walls[0])}, median "
+                     f"{_duration(walls[len(walls) // 2])}, longest {_duration(walls[-1])}; the longest:")
     for j in show:
         lines.append(f"job {j.job or '(defaults)'}: {j.conversations:,} conversations, {j.calls:,} calls, "
                      f"wall {_duration(j.wall_s)}, limited by {j.limited_by}"
                      + (f" (after {_duration(j.start_s)} start-up)" if j.start_s else ""))
+        width = max(len(b.name) for b in j.bounds)
         for b in sorted(j.bounds, key=lambda b: -b.seconds):
-            lines.append(f"    {b.name:<52} {_duration(b.seconds):>10}")
+            lines.append(f"    {b.name:<{width}}  {_duration(b.seconds):>10}")
     lines.append(f"predicted wall time: {_duration(sweep.wall_s)} with {sweep.workers} worker(s) running jobs side by side")
     lines.append("assumes: " + "; ".join(sweep.assumptions))
     return "\n".join(lines) + "\n"

@@ -74,8 +74,8 @@ def test_bounds_of_a_small_sweep_by_hand():
     assert b["in flight 4 on openai/p"] == pytest.approx(6.875)
     assert b["in flight 4 on openai/j"] == pytest.approx(2.625)
     # 5000 tokens on openai/p, a full bucket of 1200 first, then 20 a second: 190 s; 2500 on j: 65 s
-    assert b["1200 tokens/min on openai/p"] == pytest.approx(190.0)
-    assert b["1200 tokens/min on openai/j"] == pytest.approx(65.0)
+    assert b["1,200 tokens/min on openai/p"] == pytest.approx(190.0)
+    assert b["1,200 tokens/min on openai/j"] == pytest.approx(65.0)
     assert b["client CPU (2 processes)"] == pytest.approx(30 * 0.1 / 2)
 
 
