@@ -123,3 +123,21 @@ def test_plan_refuses_an_unknown_key(capsys):
     with pytest.raises(SystemExit):
         main(["plan", "run.concurency=2"])
     assert "run.concurrency" in capsys.readouterr().err
+
+
+def test_latency_measured_in_a_finished_run(fake, make_cfg):
+    import fakes
+    from simulator.plan_cli import measured_latency
+    from simulator.runner import run
+
+    from simulator.records import CRITERIA
+
+    fake.set("persona", fakes.persona_script(["it's been a hard week", "i missed her last call", "yeah"]), delay_s=0.02)
+    fake.set("subject", fakes.subject_script(fakes.WARM), delay_s=0.2)
+    fake.set("judge", fakes.judge_json({c: 4 for c in CRITERIA}), delay_s=0.5)
+    result = run(make_cfg(seeds=[0, 1]))
+    lat = measured_latency(str(result.run_dir))
+    # each role's mean is at least the fake's delay; the scripted opening (no call) is not counted as one
+    assert set(lat) == {"persona", "subject", "judge"}
+    assert lat["persona"] >= 0.02 and lat["subject"] >= 0.2 and lat["judge"] >= 0.5
+    assert lat["persona"] < lat["subject"] < lat["judge"]
