@@ -70,9 +70,10 @@ class Progress:
         self.clock = clock
         self.start = clock()
         # drawn at once, with the counts, before the first call ends
-        self.bar = tqdm(total=max(1, self.expected_calls), desc="empathy-sim", unit="call",
-                        bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}",
-                        postfix=describe(self.snapshot()), disable=not enabled, dynamic_ncols=True)
+        # the counts ride in tqdm's desc field, drawn after the bar (its postfix would add ", ")
+        self.bar = tqdm(total=max(1, self.expected_calls), desc=describe(self.snapshot()), unit="call",
+                        bar_format="empathy-sim {percentage:3.0f}%|{bar}| {desc}",
+                        disable=not enabled, dynamic_ncols=True)
 
     @property
     def written(self) -> int:
@@ -89,7 +90,7 @@ class Progress:
         if self.bar.disable:
             return
         self.bar.total = max(self.expected_calls, self.calls, 1)
-        self.bar.set_postfix_str(describe(self.snapshot()), refresh=False)
+        self.bar.set_description_str(describe(self.snapshot()), refresh=False)
         self.bar.update(advance)  # tqdm redraws at most every mininterval (0.1 s)
 
     def on_call(self, role: str, usage: Usage) -> None:
