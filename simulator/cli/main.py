@@ -6,6 +6,7 @@
     empathy-sim judge RUN_DIR [options]     re-judge saved conversations into a new verdict file
     empathy-sim report RUN_OR_SWEEP_DIR     write summary.json, report.md, report.html
     empathy-sim calibrate [options]         check instruments and judges against human labels
+    empathy-sim plan [-m] [overrides…]      calls, tokens, cost and wall time, before running
 
 User mistakes (a broken card, an unknown id, a missing API key, a bad override) end with one
 line naming what is wrong, and exit status 2.
@@ -18,7 +19,7 @@ import sys
 from simulator.core.errors import fail  # noqa: F401 - the CLI's one way to stop with a message
 from simulator.run.plugins import import_plugins
 
-SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary", "pairwise")
+SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "summary", "pairwise", "plan")
 
 
 # Hydra flags whose value is the next argument (that value is not an override).

@@ -21,6 +21,7 @@ from simulator.core.errors import fail
 # fails to import ends the command with an error naming it (it is never silently left out).
 EXTERNAL = {
     "calibrate": "simulator.cli.calibrate", "export": "simulator.export.files", "pairwise": "simulator.cli.pairwise",
+    "plan": "simulator.cli.plan",
 }
 
 
@@ -182,7 +183,14 @@ def module_help(name: str, module: str) -> str:
 
 
 def dispatch(name: str, argv: list[str]) -> None:
-    args = build_parser(only=name).parse_args([name] + argv)
+    parser = build_parser(only=name)
+    if name == "plan":  # overrides (positional) and plan's own flags in any order
+        args, extra = parser.parse_known_args([name] + argv)
+        if flags := [a for a in extra if a.startswith("-") and "=" not in a]:
+            parser.error(f"plan: unrecognized arguments: {' '.join(flags)}")
+        args.overrides += [a for a in extra if a not in flags]
+    else:
+        args = parser.parse_args([name] + argv)
     if name == "judge" and not args.model:
         args.model = ["local/qwen2.5-1.5b"]
     args.fn(args)

@@ -115,6 +115,12 @@ class RunConfig(Strict):
                                max_tokens_budget=self.run.max_tokens_budget, max_cost_usd=self.run.max_cost_usd)
 
 
+def judge_specs(cfg: RunConfig) -> list[ModelSpec]:
+    """The judge panel: the judge model first, then each other panel model with its settings."""
+    base = cfg.models.judge
+    return [base] + [base.model_copy(update={"model": m}) for m in cfg.judge.panel if m != base.model]
+
+
 def plan(cfg: RunConfig) -> list[RunKey]:
     """Persona × scenario × seed for the one subject. Validates every card it names.
 

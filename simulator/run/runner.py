@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,15 +21,16 @@ from simulator import __version__
 from simulator.conversation.appraisal import initial_state
 from simulator.core.card_loader import load_persona, load_scenario
 from judges.seam import FinishedConversation
-from simulator.run.config import RunConfig, plan
+from simulator.run.config import RunConfig, judge_specs, plan
+from simulator.run.progress import Progress
 from simulator.run.scoring import instrument_scorers, judge_scorers, score_conversation
 from simulator.conversation.graph import ConvContext, build_graph, recursion_limit, stop_reason
 from simulator.llm.call import BudgetExceeded, Gateway, missing_key, shutdown_litellm
 from simulator.llm.gateway import build_gateway
-from simulator.llm.usage_scope import usage_scope
+from simulator.llm.usage_scope import call_listener, usage_scope
 from simulator.conversation.persona_turn import resolve_form
 from simulator.core.records import (
-    Conversation, ErrorInfo, JudgeVerdict, ModelSpec, PersonaState, RunKey, RunRecord, Usage,
+    Conversation, ErrorInfo, JudgeVerdict, PersonaState, RunKey, RunRecord, Usage,
 )
 from simulator.core.store import RunStore, now_iso
 
@@ -52,11 +53,6 @@ def code_version() -> str:
     return f"{__version__}+{sha}" if sha else __version__
 
 
-def judge_specs(cfg: RunConfig) -> list[ModelSpec]:
-    base = cfg.models.judge
-    return [base] + [base.model_copy(update={"model": m}) for m in cfg.judge.panel if m != base.model]
-
-
 def preflight(cfg: RunConfig) -> list[str]:
     """Fail before any work for a remote model with no key; return warnings to show the user."""
     roles = [("persona", cfg.models.persona), ("subject", cfg.models.subject)]
@@ -75,33 +71,6 @@ def preflight(cfg: RunConfig) -> list[str]:
     return warnings
 
 
-@dataclass
-class Progress:
-    bar: tqdm | None
-    errors: int = 0
-    tokens: int = 0
-    cost: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def update(self, record: RunRecord) -> None:
-        self.add(record.status, *record.usage_totals())
-
-    def add(self, status: str, tokens: int, cost: float) -> None:
-        self.counts[status] = self.counts.get(status, 0) + 1
-        self.errors += status == "error"
-        self.tokens += tokens
-        self.cost += cost
-        if self.bar is not None:
-            self.bar.set_postfix(errors=self.errors, tokens=self.tokens, cost=f"${self.cost:.4f}", refresh=False)
-            self.bar.update(1)
-
-    @property
-    def written(self) -> int:
-        return sum(self.counts.values())
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversation, list[PersonaState]]:
@@ -211,9 +180,8 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
                       planned=[k.record_id() for k in keys], force=cfg.run.force)
     todo = [k for k in keys if k.record_id() not in done]
     processes = _processes(cfg, gateway, len(todo))
-    bar = tqdm(total=len(keys), initial=len(keys) - len(todo), desc="conversations", unit="conv",
-               disable=not cfg.run.progress, dynamic_ncols=True)
-    progress = Progress(bar=bar)
+    progress = Progress(planned=len(keys), done=len(keys) - len(todo), expected=expected_calls(cfg, todo),
+                        enabled=cfg.run.progress)
     if processes > 1:
         return await _run_processes(cfg, keys, todo, store, progress)
     gateway = gateway or make_gateway(cfg)
@@ -225,7 +193,8 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
         # nothing keeps the record: memory stays flat however long the plan is
 
     try:
-        await run_pool(todo, cfg, gateway, build_graph(), keep)
+        with call_listener(progress.on_call):  # the bar moves as each model call ends
+            await run_pool(todo, cfg, gateway, build_graph(), keep)
     except BudgetExceeded as e:
         status = "budget_exhausted"
         _say_budget_stop(str(e))
@@ -238,6 +207,14 @@ async def run_async(cfg: RunConfig, gateway: Gateway | None = None) -> RunResult
         if gateway.cache is not None:
             gateway.cache.close()
     return _result(store, keys, todo, progress, status)
+
+
+def expected_calls(cfg: RunConfig, keys: list[RunKey]) -> dict[str, int]:
+    """record id -> the model calls its conversation is expected to make (simulator.run.estimate)."""
+    from simulator.run.estimate import estimate_key, shape_json
+
+    shape = shape_json(cfg)
+    return {k.record_id(): estimate_key(cfg, k, shape=shape).calls for k in keys}
 
 
 async def run_pool(keys: list[RunKey], cfg: RunConfig, gateway: Gateway, graph, on_record) -> None:
@@ -301,7 +278,7 @@ async def _run_processes(cfg: RunConfig, keys: list[RunKey], todo: list[RunKey],
 
     def on_record(line: bytes, status: str, tokens: int, cost: float) -> None:
         store.append_line(line)
-        progress.add(status, tokens, cost)
+        progress.add(status, tokens, cost)  # calls happened in the worker: counted by estimate
 
     status = "complete"
     try:
