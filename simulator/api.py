@@ -9,7 +9,7 @@
     api.rescore(result.run_dir, judges=["openai/gpt-4o"])
     api.records(result.run_dir)[0].verdicts  # RunRecord objects, re-judged verdicts merged
 
-The CLI is a thin layer over these functions. A mistake in what was asked (an unknown config
+The CLI's runs and `judge` go through these functions. A mistake in what was asked (an unknown config
 key, a bad value, an unknown card, a missing API key, a run directory holding another config)
 raises `UsageError`, whose text is the one line the CLI prints. Importing this module loads no
 model library; each function imports what it needs when called.
