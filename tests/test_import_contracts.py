@@ -1,8 +1,8 @@
 """The stages' import rules (pyproject.toml [tool.importlinter]) hold, and no import cycle exists.
 
-The contracts: each stage imports only the stages below it (cli > run > export > report |
-conversation > judges > llm > core); report and export never import scorers; no two sibling
-modules or packages import each other, at any depth. Function-level imports count too.
+The contracts: each stage imports only the stages below it (cli | integrations > api > run >
+export > report | conversation > judges > llm > core); report and export never import scorers;
+no two sibling modules or packages import each other, at any depth. Function-level imports count too.
 """
 
 import subprocess

@@ -31,8 +31,17 @@ command with no rule fails this test, so a new kind of README command must bring
   under the running suite): setup.sh must exist, parse (`bash -n`), and handle each flag given.
 * `python3 -m pytest [args]` is this suite, which cannot run itself: `.ci/run` must run the
   README's line exactly, and pytest's testpaths must include this file's folder.
+* `inspect eval FILE …` (inspect_ai's command, the optional extra) is run by bash like
+  `empathy-sim`, with the same environment and checks; the plugin comes in through
+  EMPATHY_SIM_IMPORT, which the task imports. The block's directory links the repository's
+  `simulator/` too, so the README's path to the task file resolves. It must also leave an eval
+  log in ./logs whose status is success, with every sample scored and none in error. Skipped
+  where inspect_ai is not installed (`bash setup.sh --test` installs it).
 * A Python block is run as a script (`python3 file.py` in the block's directory) with the same
   environment, the plugin imported first.
+
+Every command imports this checkout's code (its root is first on PYTHONPATH), not whichever
+copy of the package is installed.
 """
 
 from __future__ import annotations
@@ -166,7 +175,7 @@ class Session:
         env["EMPATHY_SIM_IMPORT"] = "readme_plugin"
         env["EMPATHY_SIM_README_ROUTES"] = ",".join(
             f"127.0.0.1:{src}=127.0.0.1:{dst}" for src, dst in self.routes.items())
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), str(ROOT), os.environ.get("PYTHONPATH")]))
         for k in ("EMPATHY_SIM_THREADS", "EMPATHY_SIM_CACHE"):  # harmless settings are kept
             if k in os.environ:
                 env[k] = os.environ[k]
@@ -218,6 +227,25 @@ def assert_ok(o: Outcome, served: set[int]) -> None:
     assert o.rc == 0, where
 
 
+def run_inspect(raw: str, session: Session, served: set[int]) -> Outcome:
+    """`inspect eval …` as written; then its newest log must be a success, every sample scored."""
+    import importlib.util
+
+    if importlib.util.find_spec("inspect_ai") is None:
+        pytest.skip("inspect_ai is not installed (the `inspect` extra; bash setup.sh --test installs it)")
+    from inspect_ai.log import read_eval_log
+
+    o = session.run(["bash", "-c", raw], raw)
+    assert_ok(o, served)
+    logs = sorted((session.cwd / "logs").glob("*.eval"), key=lambda p: p.stat().st_mtime_ns)
+    assert logs, f"README command {raw!r} wrote no eval log:\n{o.tail()}"
+    log = read_eval_log(str(logs[-1]))
+    assert log.status == "success" and log.samples, (raw, log.status, log.error)
+    for sample in log.samples:
+        assert sample.error is None and sample.scores, (raw, sample.id, sample.error)
+    return o
+
+
 def run_block(block: Block, session: Session) -> list[Outcome]:
     outcomes = []
     served = set(session.routes)
@@ -238,6 +266,8 @@ def run_block(block: Block, session: Session) -> list[Outcome]:
                 check_install(words)
             elif words[:3] == ["python3", "-m", "pytest"]:
                 check_suite(command)
+            elif words[:2] == ["inspect", "eval"]:
+                outcomes.append(run_inspect(raw, session, served))
             elif words[0] == "empathy-sim":
                 before = session.server.stats()["total"]
                 o = session.run(["bash", "-c", raw], raw)
@@ -262,7 +292,7 @@ def server():
 
 
 def session_for(tmp_path: Path, server: LoopbackServer, text: str) -> Session:
-    for name in ("personas", "scenarios"):
+    for name in ("personas", "scenarios", "simulator"):
         (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
     ports = {int(p) for p in LOCAL_BASE.findall(text)}
     return Session(cwd=tmp_path, server=server, routes={p: server.port for p in ports})
@@ -280,7 +310,8 @@ def test_the_readme_has_its_commands_in_tagged_blocks():
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_readme_block_runs_as_written(block: Block, tmp_path, server):
     outcomes = run_block(block, session_for(tmp_path, server, README.read_text("utf-8")))
-    if any(w[0] == "empathy-sim" for c in shell_commands(block.body) for w in segments(c)):
+    if block.lang in SHELL and any(w[0] in ("empathy-sim", "inspect") for c in shell_commands(block.body)
+                                   for w in segments(c)):
         assert outcomes
 
 

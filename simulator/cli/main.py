@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 
+from simulator.api import config_keys, is_free_form, nearest_keys  # noqa: F401 - one home for the config's keys
 from simulator.core.errors import fail  # noqa: F401 - the CLI's one way to stop with a message
 from simulator.run.plugins import import_plugins
 
@@ -25,45 +26,6 @@ SUBCOMMANDS = ("list", "validate", "judge", "report", "calibrate", "export", "su
 # Hydra flags whose value is the next argument (that value is not an override).
 _VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn",
                 "--config-dir", "-cd", "--info", "-i", "--experimental-rerun"}
-# models.<role>.extra.<name>: a free-form map passed to litellm as is.
-_FREE_FORM = "extra"
-
-
-def config_keys() -> list[str]:
-    """Every dotted key of conf/config.yaml (inner nodes and leaves), hydra's own excluded."""
-    from importlib.resources import files
-
-    import yaml
-
-    base = yaml.safe_load(files("simulator").joinpath("conf", "config.yaml").read_text("utf-8"))
-    keys: list[str] = []
-
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if prefix or k not in ("hydra", "defaults"):
-                    keys.append(prefix + str(k))
-                    walk(v, f"{prefix}{k}.")
-
-    walk(base, "")
-    return keys
-
-
-def nearest_keys(key: str, keys: list[str], n: int = 3) -> list[str]:
-    """The valid keys a mistyped one most likely meant: spelling of the whole key, with weight on
-    its last part (`concurrency` → `run.concurrency`, `models.subject.api_bse` → `…api_base`)."""
-    from difflib import SequenceMatcher
-
-    leaf = key.rsplit(".", 1)[-1]
-
-    def score(k: str) -> float:
-        k_leaf = k.rsplit(".", 1)[-1]
-        leaf_score = 0.5 if k_leaf == leaf else 0.3 * SequenceMatcher(None, leaf, k_leaf).ratio()
-        return SequenceMatcher(None, key, k).ratio() + leaf_score
-
-    scored = sorted(((score(k), k) for k in keys), key=lambda sk: -sk[0])
-    return [k for s, k in scored if s >= 0.75][:n]
-
 
 def check_overrides(argv: list[str]) -> list[str]:
     """Check every plain `key=value` override against conf/config.yaml, before Hydra sees it.
@@ -85,10 +47,9 @@ def check_overrides(argv: list[str]) -> list[str]:
         if key.startswith(("+", "~")) or key.split(".", 1)[0] == "hydra" or "/" in key or "@" in key:
             out.append(arg)
             continue
-        parts = key.split(".")
-        if len(parts) >= 3 and parts[0] == "models" and parts[2] == _FREE_FORM:
+        if is_free_form(key):
             keys = keys or config_keys()
-            if ".".join(parts[:3]) in keys:
+            if ".".join(key.split(".")[:3]) in keys:
                 out.append("++" + arg)
                 continue
         keys = keys or config_keys()
@@ -101,52 +62,25 @@ def check_overrides(argv: list[str]) -> list[str]:
 
 
 def to_run_config(cfg_dict: dict):
-    from pydantic import ValidationError
-
-    from simulator.run.config import RunConfig
+    from simulator.api import UsageError, run_config
 
     try:
-        return RunConfig.model_validate(cfg_dict)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        fail(f"config field {loc}: {err['msg']} (got {err.get('input')!r})")
+        return run_config(cfg_dict)
+    except UsageError as e:
+        fail(str(e))
 
 
 def run_from_dict(cfg_dict: dict) -> None:
-    from simulator.core.card_loader import CardError
-    from simulator.run.config import plan
-    from simulator.run.runner import PreflightError, preflight, run
-    from simulator.core.store import ConfigChanged
+    from simulator import api
+    from simulator.run.sweep import note_run_dir
 
     import_plugins()  # again here: joblib/Ray sweep jobs run this in fresh processes
     cfg = to_run_config(cfg_dict)
     try:
-        warnings = preflight(cfg)
-        keys = plan(cfg)
-    except (CardError, PreflightError, ValueError) as e:
+        result = api.run(cfg, say=lambda line: print(f"empathy-sim: {line}", file=sys.stderr))
+    except api.UsageError as e:
         fail(str(e))
-    for w in warnings:
-        print(f"empathy-sim: warning: {w}", file=sys.stderr)
-    print(f"empathy-sim: {len(keys)} conversation(s) → {cfg.run_dir()}", file=sys.stderr)
-    try:
-        result = run(cfg)
-    except ConfigChanged as e:
-        fail(str(e))
-    from simulator.run.sweep import note_run_dir
-
     note_run_dir(result.run_dir)
-    print(f"empathy-sim: {result.status}: {result.written} written, {result.skipped} already done, "
-          f"counts {result.counts} → {result.run_dir / 'records.jsonl'}", file=sys.stderr)
-    if cfg.run.report:
-        from simulator.report.summary import write_summary
-
-        summary_path = write_summary(result.run_dir)
-        print(f"empathy-sim: summary → {summary_path}", file=sys.stderr)
-        from simulator.report.build import write_report
-
-        paths = write_report(result.run_dir)
-        print(f"empathy-sim: report → {paths['html']}", file=sys.stderr)
 
 
 def print_help(argv: list[str]) -> None:

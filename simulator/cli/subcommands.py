@@ -81,22 +81,16 @@ def card_kind(path: Path) -> str:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from simulator.core.records import ModelSpec
-    from simulator.llm.call import missing_key
-    from simulator.run.rescore import gateway_for_run, rejudge
+    from simulator import api
 
-    run_dir = Path(args.run_dir)
-    if not (run_dir / "records.jsonl").exists():
-        fail(f"{run_dir}: no records.jsonl (is this a run directory?)")
-    specs = [ModelSpec(model=m, temperature=args.temperature, max_tokens=args.max_tokens,
-                       api_base=args.api_base) for m in args.model]
-    for s in specs:
-        if var := missing_key(s):
-            fail(f"judge model {s.model} needs the environment variable {var}, which is not set")
-    gateway = gateway_for_run(run_dir, cache_path=args.cache_path, no_cache=args.no_cache)
-    paths = rejudge(run_dir, specs, gateway, rubric_id=args.rubric,
-                    concurrency=args.concurrency, progress=not args.quiet, structured=args.structured,
-                    method=args.method)
+    try:
+        paths = api.rescore(args.run_dir, args.model, method=args.method, rubric=args.rubric,
+                            structured=args.structured, temperature=args.temperature,
+                            max_tokens=args.max_tokens, api_base=args.api_base,
+                            concurrency=args.concurrency, cache_path=args.cache_path,
+                            no_cache=args.no_cache, progress=not args.quiet)
+    except api.UsageError as e:
+        fail(str(e))
     for p in paths:
         print(f"verdicts → {p}")
 

@@ -98,6 +98,19 @@ def run_scorers(cfg: RunConfig, gateway: Gateway) -> list:
     return instrument_scorers() + judges
 
 
+def conversation_context(cfg: RunConfig, key: RunKey, gateway: Gateway) -> ConvContext:
+    """What the conversation graph needs for one planned conversation (also used by the
+    inspect_ai solver, simulator/integrations/inspect_task.py)."""
+    return ConvContext(persona=load_persona(key.persona), scenario=load_scenario(key.scenario), gateway=gateway,
+                       persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
+                       subject_system=cfg.subject_system_prompt, seed=key.seed,
+                       max_tokens=cfg.run.max_tokens_per_conversation,
+                       persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
+                       persona_resamples=cfg.run.fidelity_retries,
+                       fidelity_gate=cfg.run.fidelity_gate,
+                       appraisal=cfg.persona_appraisal)
+
+
 async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRecord:
     persona, scenario = load_persona(key.persona), load_scenario(key.scenario)
     max_turns = cfg.max_turns or scenario.max_turns
@@ -108,14 +121,7 @@ async def run_key(key: RunKey, cfg: RunConfig, gateway: Gateway, graph) -> RunRe
     scoring_error: ErrorInfo | None = None
     with usage_scope(usage):
         t0 = time.perf_counter()
-        ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway,
-                          persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
-                          subject_system=cfg.subject_system_prompt, seed=key.seed,
-                          max_tokens=cfg.run.max_tokens_per_conversation,
-                          persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
-                          persona_resamples=cfg.run.fidelity_retries,
-                          fidelity_gate=cfg.run.fidelity_gate,
-                          appraisal=cfg.persona_appraisal)
+        ctx = conversation_context(cfg, key, gateway)
         try:
             conv, trajectory = await converse(ctx, max_turns, graph)
         except BudgetExceeded:
