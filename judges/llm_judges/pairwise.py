@@ -111,12 +111,6 @@ async def judge_orders(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: Run
     return results[0], results[1]
 
 
-async def judge_pair(gateway: Gateway, spec: ModelSpec, rubric: Rubric, a: RunRecord, b: RunRecord) -> dict[str, str] | ErrorInfo:
-    """Winners per criterion (A, B or tie): A wins only if both orders say so."""
-    orders = await judge_orders(gateway, spec, rubric, a, b)
-    return orders if isinstance(orders, ErrorInfo) else combine(*orders)
-
-
 @dataclass
 class PairwiseJudge:
     """The pairwise judge on the scorer seam: each conversation is scored against a reference
@@ -129,10 +123,14 @@ class PairwiseJudge:
     name: str = "pairwise"
 
     async def score(self, item: FinishedConversation) -> Scores:
-        out = await judge_pair(self.gateway, self.spec, self.rubric, item, self.reference)
-        if isinstance(out, ErrorInfo):
-            return Scores(scorer=self.name, kind="pairwise", error=out)
-        return Scores(scorer=self.name, kind="pairwise", comparison={c: w.lower() for c, w in out.items()})
+        """comparison: criterion -> a | b | tie (a wins only in both orders); conversation keeps
+        the raw choices of each order ("forward": a shown first) for the position-bias figures."""
+        orders = await judge_orders(self.gateway, self.spec, self.rubric, item, self.reference)
+        if isinstance(orders, ErrorInfo):
+            return Scores(scorer=self.name, kind="pairwise", error=orders)
+        fwd, bwd = orders
+        return Scores(scorer=self.name, kind="pairwise", comparison={c: w.lower() for c, w in combine(fwd, bwd).items()},
+                      conversation={"forward": fwd, "backward": bwd})
 
 
 def win_rates(outcomes: list[PairOutcome], criteria: list[str]) -> dict:
@@ -159,7 +157,10 @@ def win_rates(outcomes: list[PairOutcome], criteria: list[str]) -> dict:
 async def pairwise_async(a_dir: Path, b_dir: Path, spec: ModelSpec, gateway: Gateway, rubric_id: str) -> dict:
     rubric = load_rubric(rubric_id)
     pairs = match_records(a_dir, b_dir)
-    results = await asyncio.gather(*[judge_pair(gateway, spec, rubric, a, b) for a, b in pairs])
+    scored = await asyncio.gather(*[PairwiseJudge(gateway, spec, rubric, FinishedConversation.of(b))
+                                    .score(FinishedConversation.of(a)) for a, b in pairs])
+    results = [s.error if s.error is not None else {c: {"a": "A", "b": "B"}.get(w, "tie") for c, w in s.comparison.items()}
+               for s in scored]
     outcomes = [PairOutcome(key=f"{a.key.persona}|{a.key.scenario}|{a.key.seed}", winners=w,
                             a_words=mean_reply_words(a), b_words=mean_reply_words(b))
                 for (a, b), w in zip(pairs, results) if not isinstance(w, ErrorInfo)]

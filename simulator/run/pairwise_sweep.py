@@ -17,7 +17,8 @@ from pathlib import Path
 import orjson
 
 from simulator.report.leaderboard import PAIRWISE, PairVerdict
-from judges.llm_judges.pairwise import judge_orders, mean_reply_words
+from judges.llm_judges.pairwise import PairwiseJudge, mean_reply_words
+from judges.seam import FinishedConversation
 from judges.llm_judges.rubric import load_rubric
 from simulator.llm.call import Gateway, shutdown_litellm
 from simulator.core.records import ErrorInfo, ModelSpec, RunRecord
@@ -43,11 +44,14 @@ async def judge_sweep(records: list[RunRecord], spec: ModelSpec, gateway: Gatewa
     """(verdicts, the errors of the pairs the judge failed on); a failed pair is never a win or a tie."""
     rubric = load_rubric(rubric_id)
     pairs = matched(records)
-    results = await asyncio.gather(*[judge_orders(gateway, spec, rubric, a, b) for _, a, b in pairs])
+    # the pairwise scorer on the seam, each conversation against its counterpart
+    scored = await asyncio.gather(*[PairwiseJudge(gateway, spec, rubric, FinishedConversation.of(b))
+                                    .score(FinishedConversation.of(a)) for _, a, b in pairs])
     verdicts = [PairVerdict(key=k, task_type=a.scenario.task_type, a=a.key.subject, b=b.key.subject,
-                            forward=fwd, backward=bwd, a_words=mean_reply_words(a), b_words=mean_reply_words(b))
-                for (k, a, b), res in zip(pairs, results) if not isinstance(res, ErrorInfo) for fwd, bwd in [res]]
-    return verdicts, [r for r in results if isinstance(r, ErrorInfo)]
+                            forward=s.conversation["forward"], backward=s.conversation["backward"],
+                            a_words=mean_reply_words(a), b_words=mean_reply_words(b))
+                for (k, a, b), s in zip(pairs, scored) if s.error is None]
+    return verdicts, [s.error for s in scored if s.error is not None]
 
 
 def write_verdicts(path: Path, judge: str, verdicts: list[PairVerdict]) -> Path:
