@@ -139,26 +139,3 @@ def test_an_error_in_the_inline_step_reaches_the_caller():
 
     assert "bad" in asyncio.run(main())
     assert seen == [threading.get_ident()]  # raised on the loop thread, re-raised at the await
-
-
-def test_a_whole_conversation_makes_no_thread_hop(fake):
-    """Routing steps run as coroutines and each model call's set-up on the loop: a conversation
-    on in-process providers submits exactly one job per model call, all run on the loop thread."""
-    from simulator.conversation.graph import ConvContext, build_graph
-    from simulator.core.card_loader import load_persona, load_scenario
-    from simulator.run.runner import converse
-
-    fake.set("persona", fakes.persona_script(["it's been a hard week", "i missed her last call", "yeah"]))
-    fake.set("subject", fakes.subject_script(fakes.WARM))
-    ctx = ConvContext(persona=load_persona("maya_grieving_daughter"), scenario=load_scenario("grief_missed_last_call"),
-                      gateway=Gateway(backoff_s=0.0), persona_spec=ModelSpec(model="fake/persona"),
-                      subject_spec=ModelSpec(model="fake/subject"), subject_system=None, seed=0)
-    ex = Recording()
-
-    async def conversation():
-        return await converse(ctx, 3, build_graph())
-
-    conv, _ = _run(conversation, ex)
-    calls = len(fake.calls)
-    assert conv.stop_reason == "max_turns" and calls == 5  # scripted opening, then 2 persona + 3 subject
-    assert ex.ran == [("completion", True)] * calls

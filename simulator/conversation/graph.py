@@ -205,25 +205,15 @@ async def appraise_node(state: ConvState, config: RunnableConfig) -> dict:
     }
 
 
-def _on_loop(route):
-    """The routing function as a coroutine: langgraph runs a plain function in a worker thread
-    (run_in_executor), a thread hop per step for a few dict reads; a coroutine runs on the loop."""
-    async def run(state: ConvState) -> str:
-        return route(state)
-
-    run.__name__ = route.__name__
-    return run
-
-
 def build_graph():
     g = StateGraph(ConvState)
     g.add_node("persona", persona_node)
     g.add_node("subject", subject_node)
     g.add_node("appraise", appraise_node)
     g.add_edge(START, "persona")
-    g.add_conditional_edges("persona", _on_loop(route_after_persona), ["subject", END])
-    g.add_conditional_edges("subject", _on_loop(route_after_subject), ["appraise", END])
-    g.add_conditional_edges("appraise", _on_loop(route_after_appraise), ["persona", END])
+    g.add_conditional_edges("persona", route_after_persona, ["subject", END])
+    g.add_conditional_edges("subject", route_after_subject, ["appraise", END])
+    g.add_conditional_edges("appraise", route_after_appraise, ["persona", END])
     return g.compile()
 
 
