@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import simulator.llm  # noqa: F401  (offline env before litellm import)
 import litellm
 
-from simulator.llm import loop_executor
 from simulator.llm.cache import CallCache, call_key
 from simulator.llm.providers import ensure_local_provider, is_embedded, is_in_process
 from simulator.llm.rate_limit import TokenBucket, estimate_tokens
@@ -274,8 +273,7 @@ class Gateway:
                         self.rate_wait_s += wait
                         await self.sleep(wait)
                 async with self._sem(spec):
-                    with loop_executor.inline_setup(self._inline_setup(spec)):
-                        response = await litellm.acompletion(model=spec.model, messages=messages, **kwargs)
+                    response = await litellm.acompletion(model=spec.model, messages=messages, **kwargs)
                 if bucket is not None:
                     u = getattr(response, "usage", None)
                     used = (getattr(u, "prompt_tokens", 0) or 0) + (getattr(u, "completion_tokens", 0) or 0)
@@ -297,14 +295,6 @@ class Gateway:
                     kind=kind, role=role,
                     message=f"{spec.model}: {msg[:500]}" + (f" (after {attempt} retries)" if attempt else ""),
                 )) from None
-
-    @staticmethod
-    def _inline_setup(spec: ModelSpec) -> bool:
-        """litellm's set-up step runs on the loop for providers where it does no I/O: OpenAI and
-        OpenAI-compatible servers, and the in-process providers, whose blocking work (local/
-        generation) is a later, threaded submission. Any other provider keeps the thread hop."""
-        return ((spec.model.startswith("openai/") or is_in_process(spec.model))
-                and loop_executor.install(asyncio.get_running_loop()))
 
     @staticmethod
     def _cost(spec: ModelSpec, response) -> float:
