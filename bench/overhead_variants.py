@@ -78,6 +78,23 @@ def _cost_from_hidden_params() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _zero_price_registered() -> Iterator[None]:
+    """The benchmark's unpriced name ('openai/x') entered in litellm's price map at 0."""
+    entry = {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "openai", "mode": "chat"}
+    keys = ("openai/x", "x")
+    old = {k: litellm.model_cost.get(k) for k in keys}
+    litellm.register_model({k: dict(entry) for k in keys})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                litellm.model_cost.pop(k, None)
+            else:
+                litellm.model_cost[k] = v
+
+
+@contextlib.contextmanager
 def _combined() -> Iterator[None]:
     with _internal_call(), _cost_from_hidden_params():
         yield
@@ -104,6 +121,8 @@ VARIANTS: list[Variant] = [
     Variant("custom_pricing", "per-call kwargs input/output_cost_per_token = 0 (litellm's public custom "
             "pricing: an unpriced model skips the price-lookup fallbacks)", _nothing,
             extra={"input_cost_per_token": 0.0, "output_cost_per_token": 0.0}),
+    Variant("zero_price_registered", "litellm.register_model: the unpriced name entered at price 0 "
+            "(a direct price-map hit instead of the fallback walk)", _zero_price_registered),
 ]
 
 
