@@ -51,7 +51,7 @@ def test_persona_error_is_kept_shown_and_never_scored(fake, make_cfg):
     fake.set("persona", lambda m, p: "Thanks for the advice, I'll talk to a counselor tomorrow.")
     fake.set("subject", fakes.subject_script(fakes.COLD))
     fake.set("judge", fakes.judge_json({c: 4 for c in ("cognitive",)}))
-    cfg = make_cfg(max_turns=3, run={"fidelity_retries": 1})
+    cfg = make_cfg(max_turns=3, run={"fidelity_retries": 1, "persona_fallback": False})
     result = run(cfg)
     write_report(result.run_dir)
     rec = next(iter_records(result.run_dir))
