@@ -224,7 +224,8 @@ class ScriptedSubject:
 
 
 async def conversations(form: str, kinds: list[str], replies: int, resamples: int, limit: int | None,
-                        out: Path, start: int = 0) -> None:
+                        out: Path, start: int = 0, candidates: int = 1, scorer: bool = False,
+                        fallback: bool = False) -> None:
     """One conversation per scenario through the real graph, scripted subject, re-sampling on."""
     import simulator.conversation.graph as graph_mod
     from simulator.conversation.graph import ConvContext, build_graph
@@ -238,10 +239,15 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
         pt = await real_speak(gateway, spec, form_, persona, scenario, state, turns, *a, **k)
         previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
         own = [t.text for t in turns if t.speaker == "persona"]
+        kept = pt.kept if pt.kept is not None or pt.fallback else len(pt.samples) - 1
         for j, smp in enumerate(pt.samples):
             drawn.append({"turn": len(turns), "sample": j, "text": smp.text, "previous": previous,
                           "own": own, "detector": [i.kind for i in smp.issues],
-                          "kept": j == len(pt.samples) - 1})
+                          "p_in_character": smp.p_in_character, "kept": j == kept})
+        if pt.fallback:
+            drawn.append({"turn": len(turns), "sample": len(pt.samples), "text": pt.text,
+                          "previous": previous, "own": own, "detector": [], "kept": True,
+                          "fallback": pt.fallback})
         return pt
 
     graph_mod.speak = recording_speak
@@ -254,12 +260,17 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
             persona, scenario = load_persona(pid), load_scenario(sid)
             ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway, persona_spec=PERSONA,
                               subject_spec=ModelSpec(model=f"scripted/{persona.language}"),
-                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples)
+                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples,
+                              persona_candidates=candidates, in_character_scorer=scorer,
+                              persona_fallback=fallback)
             t0 = time.perf_counter()
             drawn.clear()
             conv, _ = await converse(ctx, replies, graph)
             row = {"scenario": sid, "persona": pid, "language": persona.language, "form": form,
-                   "resamples_allowed": resamples, "stop_reason": conv.stop_reason,
+                   "resamples_allowed": resamples, "candidates": candidates, "scorer": scorer,
+                   "fallback": fallback, "persona_fallbacks": conv.persona_fallbacks,
+                   "persona_calls": sum(1 for s in drawn if "fallback" not in s),
+                   "stop_reason": conv.stop_reason,
                    "error": conv.error.model_dump() if conv.error else None,
                    "persona_resamples": conv.persona_resamples,
                    "fidelity_issues": [i.model_dump() for i in conv.fidelity_issues],
@@ -310,6 +321,27 @@ def figures(conv_path: Path, labels: Path) -> dict:
     return out
 
 
+async def scorer_run(labels: Path, out: Path, names: list[str]) -> None:
+    """The in-character scorer's P(in character) per question for every labelled turn (cached)."""
+    from simulator.conversation.in_character import question_ps
+
+    gateway = Gateway(cache=None, retries=0)
+    done = {r["id"] for r in map(json.loads, out.open())} if out.exists() else set()
+    with out.open("a") as f:
+        for r in map(json.loads, labels.open()):
+            if r["id"] in done:
+                continue
+            t0 = time.perf_counter()
+            ps = await question_ps(gateway, PERSONA, load_persona(r["persona"]), load_scenario(r["scenario"]),
+                                   r["previous"], r["text"], names)
+            row = {"id": r["id"], "p": {k: round(v, 4) for k, v in ps.items()},
+                   "wall_s": round(time.perf_counter() - t0, 2)}
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(f"[{row['wall_s']:5.1f}s] ic={r['in_character']!s:5} {row['p']} {r['text'][:50]!r}")
+    await shutdown_litellm()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -326,6 +358,10 @@ def main() -> None:
     fg.add_argument("--conversations", type=Path,
                     default=RESULTS / "persona_fidelity_conversations_script_r3.jsonl")
     fg.add_argument("--labels", type=Path, default=LABELS)
+    sc = sub.add_parser("scorer", help="the in-character scorer's P per question on the labelled turns")
+    sc.add_argument("--labels", type=Path, default=LABELS)
+    sc.add_argument("--questions", default="voice,accepts,helper,sense,upset")
+    sc.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_scorer.jsonl")
     c = sub.add_parser("conversations")
     c.add_argument("--form", default="script")
     c.add_argument("--kinds", default="cold,advice,warm,cold")
@@ -333,6 +369,9 @@ def main() -> None:
     c.add_argument("--resamples", type=int, default=3)
     c.add_argument("--scenarios", type=int, default=None)
     c.add_argument("--start", type=int, default=0, help="skip the first N scenarios (held out from the probe)")
+    c.add_argument("--candidates", type=int, default=1, help="persona samples per try (best-of-n)")
+    c.add_argument("--scorer", action="store_true", help="the in-character scorer joins the check")
+    c.add_argument("--fallback", action="store_true", help="authored fallback lines when every sample fails")
     c.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     if a.cmd == "generate":
@@ -342,14 +381,18 @@ def main() -> None:
             DETECTORS[f"rev {rev}"] = detector_at(rev)
         res = score(a.labels)
         (RESULTS / "persona_fidelity_detector.json").write_text(json.dumps(res, indent=2) + "\n")
+    elif a.cmd == "scorer":
+        asyncio.run(scorer_run(a.labels, a.out, a.questions.split(",")))
     elif a.cmd == "figures":
         res = figures(a.conversations, a.labels)
         (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}.json").write_text(
             json.dumps(res, indent=2) + "\n")
     elif a.cmd == "conversations":
-        out = a.out or RESULTS / f"persona_fidelity_conversations_{a.form}_r{a.resamples}.jsonl"
+        tag = f"{a.form}_r{a.resamples}" + (f"_n{a.candidates}" if a.candidates > 1 else "") + \
+            ("_scorer" if a.scorer else "") + ("_fallback" if a.fallback else "")
+        out = a.out or RESULTS / f"persona_fidelity_conversations_{tag}.jsonl"
         asyncio.run(conversations(a.form, a.kinds.split(","), a.replies, a.resamples, a.scenarios, out,
-                                  a.start))
+                                  a.start, a.candidates, a.scorer, a.fallback))
 
 
 if __name__ == "__main__":

@@ -155,3 +155,22 @@ def test_every_scenarios_first_persona_has_fallback_lines_of_every_kind():
     for sid in list_ids("scenarios"):
         persona = load_persona(load_scenario(sid).personas[0])
         assert set(persona.fallback_lines) == {"pushback", "detail", "softening", "closing"}, persona.id
+
+
+def test_a_run_counts_fallback_lines_in_the_summary_and_report(fake, make_cfg):
+    from simulator.core.store import iter_records
+    from simulator.report.build import write_report
+    from simulator.report.summary import summarize
+    from simulator.run.runner import run
+
+    def persona(messages, params):  # the first generated turn breaks in both samples
+        return ASSISTANT if params["seed"] in (2, 2 + 7919) else "honestly the quiet at home is the worst bit"
+
+    fake.set("persona", persona)
+    fake.set("subject", fakes.subject_script(fakes.WARM))
+    result = run(make_cfg(max_turns=3, judge={"enabled": False}, run={"fidelity_retries": 1}))
+    write_report(result.run_dir)
+    rec = next(iter_records(result.run_dir))
+    assert rec.status == "ok" and rec.conversation.persona_fallbacks == 1
+    assert summarize([rec])["persona_fidelity"]["fake/persona"]["fallback_turns"] == 1
+    assert "| fake/persona | 1 | 0 | 1 | 1 |" in (result.run_dir / "report.md").read_text()

@@ -60,10 +60,10 @@ def test_persona_error_is_kept_shown_and_never_scored(fake, make_cfg):
     assert rec.conversation.turns[-1].text.startswith("Thanks for the advice")
     s = summarize([rec])
     assert s["persona_fidelity"] == {"fake/persona": {"conversations": 1, "persona_errors": 1,
-                                                      "resampled_turns": 1}}
+                                                      "resampled_turns": 1, "fallback_turns": 0}}
     assert s["errors_by_kind"] == {"persona_fidelity": 1} and s["models"] == {}
     md = (result.run_dir / "report.md").read_text()
-    assert "| fake/persona | 1 | 1 | 1 |" in md and "persona_fidelity" in md
+    assert "| fake/persona | 1 | 1 | 1 | 0 |" in md and "persona_fidelity" in md
     html = (result.run_dir / "report.html").read_text()
     assert "Persona errors by persona model" in html and "Thanks for the advice" in html
 
