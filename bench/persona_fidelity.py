@@ -154,9 +154,21 @@ def detector_at(rev: str):
 
 
 DETECTORS: dict[str, object] = {}
+SCORER_P: dict[str, dict[str, float]] = {}  # labelled id -> P(in character) per question (`scorer`)
+
+
+def scorer_flags(row: dict) -> bool:
+    from simulator.conversation.in_character import SCORER_QUESTIONS, THRESHOLD
+
+    p = SCORER_P[row["id"]]
+    return sum(p[q] for q in SCORER_QUESTIONS) / len(SCORER_QUESTIONS) < THRESHOLD
 
 
 def flagged(row: dict, detector: str = "current") -> bool:
+    if detector == "scorer":
+        return scorer_flags(row)
+    if detector == "current+scorer":
+        return flagged(row) or scorer_flags(row)
     persona = load_persona(row["persona"])
     if detector == "baseline":
         from bench.persona_fidelity_baseline import check_persona_turn as baseline
@@ -180,10 +192,15 @@ def prf(rows: list[dict], detector: str = "current") -> dict:
             "recall": round(tp / (tp + fn), 3) if tp + fn else None}
 
 
-def score(labels: Path) -> dict:
+def score(labels: Path, scorer_path: Path | None = None) -> dict:
     rows = [json.loads(line) for line in labels.open()]
     result = {}
-    for det in ("current", *DETECTORS, "baseline"):
+    extra: tuple[str, ...] = ()
+    if scorer_path and scorer_path.exists():
+        SCORER_P.update({r["id"]: r["p"] for r in map(json.loads, scorer_path.open())})
+        rows = [r for r in rows if r["id"] in SCORER_P]
+        extra = ("scorer", "current+scorer")
+    for det in ("current", *extra, *DETECTORS, "baseline"):
         result[f"{det} all"] = prf(rows, det)
         for key in ("split", "form"):
             for v in sorted({r[key] for r in rows}):
@@ -284,10 +301,10 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
     await shutdown_litellm()
 
 
-def figures(conv_path: Path, labels: Path) -> dict:
+def figures(conv_path: Path, labels: Path, scenarios: set[str] | None = None) -> dict:
     """Issue 14 item 6: persona turns out of character over whole conversations, before and after
     re-sampling, by the detector and by the labels (my reading, where a sample was labelled)."""
-    convs = [json.loads(line) for line in conv_path.open()]
+    convs = [c for c in map(json.loads, conv_path.open()) if not scenarios or c["scenario"] in scenarios]
     read = {r["id"]: r["in_character"] for r in map(json.loads, labels.open())}
     tag = conv_path.stem.split("conversations_")[1]
     first = [s for c in convs for s in c["samples"] if s["sample"] == 0]
@@ -315,6 +332,13 @@ def figures(conv_path: Path, labels: Path) -> dict:
         "after_resampling_out_of_character_by_reading": round(sum(not ok for _, ok in kept_read) / max(1, len(kept_read)), 3),
         "scored_conversations_read": len(read_convs),
         "scored_conversations_with_a_broken_turn_by_reading": len(broken_convs),
+        "fallback_turns": sum(1 for c in convs for s in c["samples"] if s.get("fallback")),
+        "fallback_turns_in_scored": sum(1 for c, s in kept_scored if s.get("fallback")),
+        "persona_calls_per_turn": round(sum(1 for c in convs for s in c["samples"] if not s.get("fallback"))
+                                        / max(1, len(first)), 2),
+        "scorer_calls_per_turn": round(sum(1 for c in convs for s in c["samples"]
+                                           if s.get("p_in_character") is not None) / max(1, len(first)), 2),
+        "wall_s_per_conversation": round(sum(c["wall_s"] for c in convs) / max(1, len(convs)), 1),
     }
     for k, v in out.items():
         print(f"{k:52} {v}")
@@ -352,12 +376,16 @@ def main() -> None:
     g.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_turns.jsonl")
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, default=LABELS)
+    s.add_argument("--scorer", type=Path, default=RESULTS / "persona_fidelity_scorer.jsonl",
+                   help="the in-character scorer's answers (from `scorer`); scored where present")
     s.add_argument("--detector-rev", action="append", default=[],
                    help="also score simulator/conversation/fidelity.py as it was at this git revision")
     fg = sub.add_parser("figures")
     fg.add_argument("--conversations", type=Path,
                     default=RESULTS / "persona_fidelity_conversations_script_r3.jsonl")
     fg.add_argument("--labels", type=Path, default=LABELS)
+    fg.add_argument("--same-as", type=Path, default=None,
+                    help="only the scenarios this other conversations file covers (side by side)")
     sc = sub.add_parser("scorer", help="the in-character scorer's P per question on the labelled turns")
     sc.add_argument("--labels", type=Path, default=LABELS)
     sc.add_argument("--questions", default="voice,accepts,helper,sense,upset")
@@ -379,13 +407,15 @@ def main() -> None:
     elif a.cmd == "score":
         for rev in a.detector_rev:
             DETECTORS[f"rev {rev}"] = detector_at(rev)
-        res = score(a.labels)
+        res = score(a.labels, a.scorer)
         (RESULTS / "persona_fidelity_detector.json").write_text(json.dumps(res, indent=2) + "\n")
     elif a.cmd == "scorer":
         asyncio.run(scorer_run(a.labels, a.out, a.questions.split(",")))
     elif a.cmd == "figures":
-        res = figures(a.conversations, a.labels)
-        (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}.json").write_text(
+        only = {json.loads(line)["scenario"] for line in a.same_as.open()} if a.same_as else None
+        res = figures(a.conversations, a.labels, only)
+        suffix = f"_on_{a.same_as.stem.split('conversations_')[1]}" if a.same_as else ""
+        (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}{suffix}.json").write_text(
             json.dumps(res, indent=2) + "\n")
     elif a.cmd == "conversations":
         tag = f"{a.form}_r{a.resamples}" + (f"_n{a.candidates}" if a.candidates > 1 else "") + \

@@ -28,13 +28,13 @@ ASSISTANT = "As an AI, I'm here to help."
 
 def scored_persona(lines_by_seed: dict[int, str], p_by_line: dict[str, float], calls: list):
     """Persona fake: a line per seed for writing; for a logprobs question, P(yes) by which line
-    the scorer's context quotes (the questions ask 'does she accept / offer help': yes = bad)."""
+    the scorer's context quotes (the question asks 'does she accept the advice': yes = bad)."""
 
     def respond(messages, params):
         if params.get("logprobs"):
             context = messages[0]["content"]
             line = next(t for t in p_by_line if t in context)
-            p_yes = 1 - p_by_line[line]  # both questions are 'yes means out of character'
+            p_yes = 1 - p_by_line[line]  # the question's yes means out of character
             calls.append(("score", line))
             return {"logprobs": [[("Yes", math.log(p_yes)), ("No", math.log(1 - p_yes))]]}
         calls.append(("write", params["seed"]))
@@ -58,9 +58,9 @@ def test_best_of_n_keeps_the_candidate_the_scorer_ranks_highest(fake):
     turn = _speak(fake, scored_persona(lines, p, calls), resamples=0, candidates=3, scorer=True)
     assert turn.text == lines[2 + 7919] and turn.kept == 1 and not turn.failed
     assert [s.p_in_character for s in turn.samples] == pytest.approx([0.55, 0.9, 0.7], abs=1e-3)
-    # three lines written with three seeds, each asked about (two questions per line)
+    # three lines written with three seeds, each asked about once
     assert [c for c in calls if c[0] == "write"] == [("write", 2), ("write", 2 + 7919), ("write", 2 + 2 * 7919)]
-    assert sum(c[0] == "score" for c in calls) == 6
+    assert sum(c[0] == "score" for c in calls) == 3
 
 
 def test_a_line_the_scorer_rejects_is_resampled_and_a_pattern_failure_is_not_scored(fake):

@@ -20,9 +20,9 @@ from simulator.core.cards import Persona, Scenario
 from simulator.core.records import ModelSpec
 from simulator.llm.call import Gateway
 
-# Below this P(yes) a line counts as out of character (tuned on the dev split only;
-# docs/persona_fidelity.md, section 2).
-THRESHOLD = 0.5
+# Below this P(in character) a line counts as out of character: chosen on the dev split only,
+# before the held-out figures (docs/persona_fidelity.md, section 2).
+THRESHOLD = 0.45
 SCORER_FORMAT = "in-character-1"  # bump when the context or question wording changes
 
 
@@ -90,9 +90,10 @@ async def question_ps(gateway: Gateway, spec: ModelSpec, persona: Persona, scena
     return {n: await question_p(gateway, plain, ctx, me, QUESTIONS[n]) for n in names}
 
 
-# The questions the run's scorer asks, and how their answers combine (the mean): chosen on the
-# dev split (docs/persona_fidelity.md, section 2).
-SCORER_QUESTIONS = ("accepts", "helper")
+# The questions the run's scorer asks (their answers are averaged). "accepts" ordered the dev
+# turns best; "helper" flagged too many in-character lines, "voice", "sense" and "upset" ordered
+# them no better than chance or backwards (docs/persona_fidelity.md, section 2).
+SCORER_QUESTIONS = ("accepts",)
 
 
 async def in_character_score(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
