@@ -174,3 +174,9 @@ def test_a_run_counts_fallback_lines_in_the_summary_and_report(fake, make_cfg):
     assert rec.status == "ok" and rec.conversation.persona_fallbacks == 1
     assert summarize([rec])["persona_fidelity"]["fake/persona"]["fallback_turns"] == 1
     assert "| fake/persona | 1 | 0 | 1 | 1 |" in (result.run_dir / "report.md").read_text()
+
+
+def test_one_word_over_and_over_is_a_loop():
+    kinds = {i.kind for i in check_persona_turn(MAYA, "i feel scared and tired tired tired tired tired", 2)}
+    assert "repeated_itself" in kinds
+    assert not check_persona_turn(MAYA, "no no no, not tonight. too tired", 2)
