@@ -154,9 +154,21 @@ def detector_at(rev: str):
 
 
 DETECTORS: dict[str, object] = {}
+SCORER_P: dict[str, dict[str, float]] = {}  # labelled id -> P(in character) per question (`scorer`)
+
+
+def scorer_flags(row: dict) -> bool:
+    from simulator.conversation.in_character import SCORER_QUESTIONS, THRESHOLD
+
+    p = SCORER_P[row["id"]]
+    return sum(p[q] for q in SCORER_QUESTIONS) / len(SCORER_QUESTIONS) < THRESHOLD
 
 
 def flagged(row: dict, detector: str = "current") -> bool:
+    if detector == "scorer":
+        return scorer_flags(row)
+    if detector == "current+scorer":
+        return flagged(row) or scorer_flags(row)
     persona = load_persona(row["persona"])
     if detector == "baseline":
         from bench.persona_fidelity_baseline import check_persona_turn as baseline
@@ -180,10 +192,15 @@ def prf(rows: list[dict], detector: str = "current") -> dict:
             "recall": round(tp / (tp + fn), 3) if tp + fn else None}
 
 
-def score(labels: Path) -> dict:
+def score(labels: Path, scorer_path: Path | None = None) -> dict:
     rows = [json.loads(line) for line in labels.open()]
     result = {}
-    for det in ("current", *DETECTORS, "baseline"):
+    extra: tuple[str, ...] = ()
+    if scorer_path and scorer_path.exists():
+        SCORER_P.update({r["id"]: r["p"] for r in map(json.loads, scorer_path.open())})
+        rows = [r for r in rows if r["id"] in SCORER_P]
+        extra = ("scorer", "current+scorer")
+    for det in ("current", *extra, *DETECTORS, "baseline"):
         result[f"{det} all"] = prf(rows, det)
         for key in ("split", "form"):
             for v in sorted({r[key] for r in rows}):
@@ -224,7 +241,8 @@ class ScriptedSubject:
 
 
 async def conversations(form: str, kinds: list[str], replies: int, resamples: int, limit: int | None,
-                        out: Path, start: int = 0) -> None:
+                        out: Path, start: int = 0, candidates: int = 1, scorer: bool = False,
+                        fallback: bool = False) -> None:
     """One conversation per scenario through the real graph, scripted subject, re-sampling on."""
     import simulator.conversation.graph as graph_mod
     from simulator.conversation.graph import ConvContext, build_graph
@@ -238,10 +256,15 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
         pt = await real_speak(gateway, spec, form_, persona, scenario, state, turns, *a, **k)
         previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
         own = [t.text for t in turns if t.speaker == "persona"]
+        kept = pt.kept if pt.kept is not None or pt.fallback else len(pt.samples) - 1
         for j, smp in enumerate(pt.samples):
             drawn.append({"turn": len(turns), "sample": j, "text": smp.text, "previous": previous,
                           "own": own, "detector": [i.kind for i in smp.issues],
-                          "kept": j == len(pt.samples) - 1})
+                          "p_in_character": smp.p_in_character, "kept": j == kept})
+        if pt.fallback:
+            drawn.append({"turn": len(turns), "sample": len(pt.samples), "text": pt.text,
+                          "previous": previous, "own": own, "detector": [], "kept": True,
+                          "fallback": pt.fallback})
         return pt
 
     graph_mod.speak = recording_speak
@@ -254,12 +277,17 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
             persona, scenario = load_persona(pid), load_scenario(sid)
             ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway, persona_spec=PERSONA,
                               subject_spec=ModelSpec(model=f"scripted/{persona.language}"),
-                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples)
+                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples,
+                              persona_candidates=candidates, in_character_scorer=scorer,
+                              persona_fallback=fallback)
             t0 = time.perf_counter()
             drawn.clear()
             conv, _ = await converse(ctx, replies, graph)
             row = {"scenario": sid, "persona": pid, "language": persona.language, "form": form,
-                   "resamples_allowed": resamples, "stop_reason": conv.stop_reason,
+                   "resamples_allowed": resamples, "candidates": candidates, "scorer": scorer,
+                   "fallback": fallback, "persona_fallbacks": conv.persona_fallbacks,
+                   "persona_calls": sum(1 for s in drawn if "fallback" not in s),
+                   "stop_reason": conv.stop_reason,
                    "error": conv.error.model_dump() if conv.error else None,
                    "persona_resamples": conv.persona_resamples,
                    "fidelity_issues": [i.model_dump() for i in conv.fidelity_issues],
@@ -273,10 +301,10 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
     await shutdown_litellm()
 
 
-def figures(conv_path: Path, labels: Path) -> dict:
+def figures(conv_path: Path, labels: Path, scenarios: set[str] | None = None) -> dict:
     """Issue 14 item 6: persona turns out of character over whole conversations, before and after
     re-sampling, by the detector and by the labels (my reading, where a sample was labelled)."""
-    convs = [json.loads(line) for line in conv_path.open()]
+    convs = [c for c in map(json.loads, conv_path.open()) if not scenarios or c["scenario"] in scenarios]
     read = {r["id"]: r["in_character"] for r in map(json.loads, labels.open())}
     tag = conv_path.stem.split("conversations_")[1]
     first = [s for c in convs for s in c["samples"] if s["sample"] == 0]
@@ -304,10 +332,38 @@ def figures(conv_path: Path, labels: Path) -> dict:
         "after_resampling_out_of_character_by_reading": round(sum(not ok for _, ok in kept_read) / max(1, len(kept_read)), 3),
         "scored_conversations_read": len(read_convs),
         "scored_conversations_with_a_broken_turn_by_reading": len(broken_convs),
+        "fallback_turns": sum(1 for c in convs for s in c["samples"] if s.get("fallback")),
+        "fallback_turns_in_scored": sum(1 for c, s in kept_scored if s.get("fallback")),
+        "persona_calls_per_turn": round(sum(1 for c in convs for s in c["samples"] if not s.get("fallback"))
+                                        / max(1, len(first)), 2),
+        "scorer_calls_per_turn": round(sum(1 for c in convs for s in c["samples"]
+                                           if s.get("p_in_character") is not None) / max(1, len(first)), 2),
+        "wall_s_per_conversation": round(sum(c["wall_s"] for c in convs) / max(1, len(convs)), 1),
     }
     for k, v in out.items():
         print(f"{k:52} {v}")
     return out
+
+
+async def scorer_run(labels: Path, out: Path, names: list[str]) -> None:
+    """The in-character scorer's P(in character) per question for every labelled turn (cached)."""
+    from simulator.conversation.in_character import question_ps
+
+    gateway = Gateway(cache=None, retries=0)
+    done = {r["id"] for r in map(json.loads, out.open())} if out.exists() else set()
+    with out.open("a") as f:
+        for r in map(json.loads, labels.open()):
+            if r["id"] in done:
+                continue
+            t0 = time.perf_counter()
+            ps = await question_ps(gateway, PERSONA, load_persona(r["persona"]), load_scenario(r["scenario"]),
+                                   r["previous"], r["text"], names)
+            row = {"id": r["id"], "p": {k: round(v, 4) for k, v in ps.items()},
+                   "wall_s": round(time.perf_counter() - t0, 2)}
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(f"[{row['wall_s']:5.1f}s] ic={r['in_character']!s:5} {row['p']} {r['text'][:50]!r}")
+    await shutdown_litellm()
 
 
 def main() -> None:
@@ -320,12 +376,20 @@ def main() -> None:
     g.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_turns.jsonl")
     s = sub.add_parser("score")
     s.add_argument("--labels", type=Path, default=LABELS)
+    s.add_argument("--scorer", type=Path, default=RESULTS / "persona_fidelity_scorer.jsonl",
+                   help="the in-character scorer's answers (from `scorer`); scored where present")
     s.add_argument("--detector-rev", action="append", default=[],
                    help="also score simulator/conversation/fidelity.py as it was at this git revision")
     fg = sub.add_parser("figures")
     fg.add_argument("--conversations", type=Path,
                     default=RESULTS / "persona_fidelity_conversations_script_r3.jsonl")
     fg.add_argument("--labels", type=Path, default=LABELS)
+    fg.add_argument("--same-as", type=Path, default=None,
+                    help="only the scenarios this other conversations file covers (side by side)")
+    sc = sub.add_parser("scorer", help="the in-character scorer's P per question on the labelled turns")
+    sc.add_argument("--labels", type=Path, default=LABELS)
+    sc.add_argument("--questions", default="voice,accepts,helper,sense,upset")
+    sc.add_argument("--out", type=Path, default=RESULTS / "persona_fidelity_scorer.jsonl")
     c = sub.add_parser("conversations")
     c.add_argument("--form", default="script")
     c.add_argument("--kinds", default="cold,advice,warm,cold")
@@ -333,6 +397,9 @@ def main() -> None:
     c.add_argument("--resamples", type=int, default=3)
     c.add_argument("--scenarios", type=int, default=None)
     c.add_argument("--start", type=int, default=0, help="skip the first N scenarios (held out from the probe)")
+    c.add_argument("--candidates", type=int, default=1, help="persona samples per try (best-of-n)")
+    c.add_argument("--scorer", action="store_true", help="the in-character scorer joins the check")
+    c.add_argument("--fallback", action="store_true", help="authored fallback lines when every sample fails")
     c.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     if a.cmd == "generate":
@@ -340,16 +407,22 @@ def main() -> None:
     elif a.cmd == "score":
         for rev in a.detector_rev:
             DETECTORS[f"rev {rev}"] = detector_at(rev)
-        res = score(a.labels)
+        res = score(a.labels, a.scorer)
         (RESULTS / "persona_fidelity_detector.json").write_text(json.dumps(res, indent=2) + "\n")
+    elif a.cmd == "scorer":
+        asyncio.run(scorer_run(a.labels, a.out, a.questions.split(",")))
     elif a.cmd == "figures":
-        res = figures(a.conversations, a.labels)
-        (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}.json").write_text(
+        only = {json.loads(line)["scenario"] for line in a.same_as.open()} if a.same_as else None
+        res = figures(a.conversations, a.labels, only)
+        suffix = f"_on_{a.same_as.stem.split('conversations_')[1]}" if a.same_as else ""
+        (RESULTS / f"persona_fidelity_figures_{a.conversations.stem.split('conversations_')[1]}{suffix}.json").write_text(
             json.dumps(res, indent=2) + "\n")
     elif a.cmd == "conversations":
-        out = a.out or RESULTS / f"persona_fidelity_conversations_{a.form}_r{a.resamples}.jsonl"
+        tag = f"{a.form}_r{a.resamples}" + (f"_n{a.candidates}" if a.candidates > 1 else "") + \
+            ("_scorer" if a.scorer else "") + ("_fallback" if a.fallback else "")
+        out = a.out or RESULTS / f"persona_fidelity_conversations_{tag}.jsonl"
         asyncio.run(conversations(a.form, a.kinds.split(","), a.replies, a.resamples, a.scenarios, out,
-                                  a.start))
+                                  a.start, a.candidates, a.scorer, a.fallback))
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def test_persona_error_is_kept_shown_and_never_scored(fake, make_cfg):
     fake.set("persona", lambda m, p: "Thanks for the advice, I'll talk to a counselor tomorrow.")
     fake.set("subject", fakes.subject_script(fakes.COLD))
     fake.set("judge", fakes.judge_json({c: 4 for c in ("cognitive",)}))
-    cfg = make_cfg(max_turns=3, run={"fidelity_retries": 1})
+    cfg = make_cfg(max_turns=3, run={"fidelity_retries": 1, "persona_fallback": False})
     result = run(cfg)
     write_report(result.run_dir)
     rec = next(iter_records(result.run_dir))
@@ -60,10 +60,10 @@ def test_persona_error_is_kept_shown_and_never_scored(fake, make_cfg):
     assert rec.conversation.turns[-1].text.startswith("Thanks for the advice")
     s = summarize([rec])
     assert s["persona_fidelity"] == {"fake/persona": {"conversations": 1, "persona_errors": 1,
-                                                      "resampled_turns": 1}}
+                                                      "resampled_turns": 1, "fallback_turns": 0}}
     assert s["errors_by_kind"] == {"persona_fidelity": 1} and s["models"] == {}
     md = (result.run_dir / "report.md").read_text()
-    assert "| fake/persona | 1 | 1 | 1 |" in md and "persona_fidelity" in md
+    assert "| fake/persona | 1 | 1 | 1 | 0 |" in md and "persona_fidelity" in md
     html = (result.run_dir / "report.html").read_text()
     assert "Persona errors by persona model" in html and "Thanks for the advice" in html
 
@@ -98,7 +98,7 @@ def _flagged(row: dict) -> bool:
 def test_labelled_turns_are_enough_and_well_formed():
     rows = _labelled()
     assert len(rows) >= 100
-    assert {r["split"] for r in rows} == {"dev", "held_out"}
+    assert {r["split"] for r in rows} == {"dev", "held_out", "after_run"}
     assert all(isinstance(r["in_character"], bool) and r["reason"] for r in rows)
     assert sum(not r["in_character"] for r in rows) >= 20  # enough broken turns to measure recall
     assert sum(r["in_character"] for r in rows) >= 20      # and enough good ones for precision

@@ -129,11 +129,14 @@ def echoes(text: str, previous: str, threshold: float = 0.7) -> bool:
 _CLAUSE = re.compile(r"[^.!?。！？\n、，,;；]+")
 
 
+_RUN = re.compile(r"(\b\w+\b)(?:\W+\1\b){3,}", re.U)  # one word four times in a row
+
+
 def loops(text: str) -> bool:
-    """A degenerate sample that says the same clause over and over."""
+    """A degenerate sample that says the same clause, or the same word, over and over."""
     clauses = [" ".join(x.lower().split()) for x in _CLAUSE.findall(text)]
     clauses = [x for x in clauses if len(x) >= 6]
-    return len(clauses) - len(set(clauses)) >= 2
+    return len(clauses) - len(set(clauses)) >= 2 or bool(_RUN.search(text.lower()))
 
 
 def check_persona_turn(persona: Persona, text: str, turn: int, previous: str = "",

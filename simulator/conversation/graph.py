@@ -36,6 +36,7 @@ class ConvState(TypedDict, total=False):
     error: ErrorInfo | None
     fidelity: list[FidelityIssue]
     persona_resamples: int
+    persona_fallbacks: int
 
 
 @dataclass
@@ -52,6 +53,9 @@ class ConvContext:
     persona_form: str = "chat"     # "script" (raw completion) or "chat"; see persona_turn.py
     persona_resamples: int = 0     # re-samples of a persona turn that fails the fidelity check
     fidelity_gate: bool = True     # False: issues are recorded only (no re-sample, no persona error)
+    persona_candidates: int = 1    # samples per try, ranked by the in-character scorer
+    in_character_scorer: bool = False  # the persona model's P(in character) joins the check
+    persona_fallback: bool = False  # an authored card line when every sample of a turn fails
 
 
 # ------------------------------------------------------------------ pure routing
@@ -90,6 +94,17 @@ def route_after_appraise(state: ConvState) -> str:
     return END if stop_reason(state) else "persona"
 
 
+def all_fallback_error(turns: list[Turn]) -> ErrorInfo | None:
+    """Every generated persona turn replaced by an authored line: the persona model never stayed
+    in character, so the conversation is a persona error (a script, not a simulation)."""
+    said = [t for t in turns if t.speaker == "persona"][1:]  # the opening may be the card's own
+    if said and all(t.fallback for t in said):
+        return ErrorInfo(kind=PERSONA_FIDELITY, role="persona", message=(
+            f"all {len(said)} persona turns after the opening were authored fallback lines: "
+            "no generated sample stayed in character"))
+    return None
+
+
 # ------------------------------------------------------------------ nodes
 
 
@@ -122,6 +137,7 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
     start = time.perf_counter()
     samples: list = []
     failed = False
+    fallback = None
     try:
         if n == 1 and _opening_fits(ctx.persona, ctx.scenario):
             text, ended = ctx.scenario.opening.strip(), False  # type: ignore[union-attr]
@@ -130,8 +146,11 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
                 ctx.gateway, ctx.persona_spec, ctx.persona_form, ctx.persona, ctx.scenario,
                 current, turns, beats, seed=ctx.seed * 1000 + n, resamples=ctx.persona_resamples,
                 closing=closing, replies_so_far=state.get("replies", 0), gate=ctx.fidelity_gate,
+                candidates=ctx.persona_candidates, scorer=ctx.in_character_scorer,
+                fallback=ctx.persona_fallback,
             )
             text, ended, failed, samples = spoken.text, spoken.ended, spoken.failed, spoken.samples
+            fallback = spoken.fallback
     except BudgetExceeded:
         raise
     except ModelCallError as e:
@@ -144,13 +163,14 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
                                     detail=f"ended after {state.get('replies', 0)} replies"))
         ended = False
     turn = Turn(index=len(turns), speaker="persona", text=text, beats=[b.id for b in beats],
-                latency_s=time.perf_counter() - start)
+                latency_s=time.perf_counter() - start, fallback=fallback is not None)
     out = {
         "turns": turns + [turn],
         "persona_ended": ended and not closing,
         "disengaged": closing,
         "fidelity": state.get("fidelity", []) + issues,
         "persona_resamples": state.get("persona_resamples", 0) + max(0, len(samples) - 1),
+        "persona_fallbacks": state.get("persona_fallbacks", 0) + (fallback is not None),
     }
     if failed:
         # The persona could not stay in character for this turn: the conversation is not

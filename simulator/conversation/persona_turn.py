@@ -1,8 +1,11 @@
 """One persona turn: build the request in the persona's form, sample it, check it, re-sample.
 
-A sample that fails the fidelity check (simulator/conversation/fidelity.py) is drawn again with a fresh seed,
-at most `resamples` more times. A turn that still fails is returned with `failed=True`; the graph
-then ends the conversation as a non-evaluable persona error (kept, shown, never scored).
+A sample that fails the fidelity check (simulator/conversation/fidelity.py, plus the in-character
+scorer of in_character.py when it is on) is drawn again with a fresh seed, at most `resamples`
+more times; with `candidates` > 1 each try draws that many and keeps the one the scorer ranks
+highest (best-of-n). When every try fails, the card's authored fallback line for the moment is
+said (fallback.py); without one the turn is returned with `failed=True` and the graph ends the
+conversation as a non-evaluable persona error (kept, shown, never scored).
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from judges.llm_judges.answers import AnswerError
 from simulator.core.cards import Beat, Persona, Scenario
+from simulator.conversation.fallback import fallback_line
 from simulator.conversation.fidelity import check_persona_turn
+from simulator.conversation.in_character import THRESHOLD, in_character_score
 from simulator.llm.call import Gateway, ModelCallError
 from simulator.llm.providers import is_embedded
 from simulator.conversation.persona_prompt import clean_persona_text, persona_messages, persona_system_prompt
@@ -48,14 +54,17 @@ class PersonaSample:
     text: str
     ended: bool
     issues: list[FidelityIssue]
+    p_in_character: float | None = None  # the in-character scorer's P, when it was asked
 
 
 @dataclass
 class PersonaTurn:
     text: str
     ended: bool
-    failed: bool                      # every sample failed the fidelity check
+    failed: bool                      # every sample failed and no fallback line was left
     samples: list[PersonaSample] = field(default_factory=list)
+    kept: int | None = None           # index of the sample said; None: failed or a fallback line
+    fallback: str | None = None       # the fallback kind, when an authored line was said
 
     @property
     def resampled(self) -> int:
@@ -74,11 +83,29 @@ def _clean(text: str, persona: Persona, form: str) -> tuple[str, bool]:
     return text, ended
 
 
+async def _score(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
+                 previous: str, sample: PersonaSample, turn: int) -> None:
+    """Ask the in-character scorer about a sample the patterns passed; below the threshold it
+    fails as `out_of_character`. An unreadable answer leaves the sample unscored (ranked last)."""
+    try:
+        p = await in_character_score(gateway, spec, persona, scenario, previous, sample.text)
+    except AnswerError:
+        return
+    sample.p_in_character = round(p, 4)
+    if p < THRESHOLD:
+        sample.issues.append(FidelityIssue(kind="out_of_character", turn=turn,
+                                           detail=f"P(in character) {p:.2f} < {THRESHOLD}"))
+
+
 async def speak(
     gateway: Gateway, spec: ModelSpec, form: Literal["script", "chat"], persona: Persona,
     scenario: Scenario, state: PersonaState, turns: list[Turn], beats: list[Beat], *,
     seed: int, resamples: int, closing: bool = False, replies_so_far: int = 0, gate: bool = True,
+    candidates: int = 1, scorer: bool = False, fallback: bool = False,
 ) -> PersonaTurn:
+    """Up to `resamples + 1` tries of `candidates` samples each. A try keeps, among its samples
+    that pass the check, the one the in-character scorer ranks highest (the first, without the
+    scorer). When every try fails: the card's fallback line (`fallback`), else a failed turn."""
     req_spec, messages = persona_request(form, spec, persona, scenario, state, turns, beats,
                                          closing=closing, replies_so_far=replies_so_far)
     previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
@@ -86,17 +113,30 @@ async def speak(
     index = len(turns)
     samples: list[PersonaSample] = []
     for attempt in range(resamples + 1):
-        try:
-            comp = await gateway.complete(req_spec, messages, role="persona",
-                                          seed=seed + attempt * RESAMPLE_SEED_STEP)
-            text, ended = _clean(comp.text, persona, form)
-        except ModelCallError as e:
-            if e.info.kind != "empty_reply":
-                raise
-            text, ended = "", False  # an empty line is a failed sample, not a dead conversation
-        issues = check_persona_turn(persona, text, index, previous, own)
-        samples.append(PersonaSample(text=text, ended=ended, issues=issues))
-        if not issues or not gate:
-            return PersonaTurn(text=text, ended=ended, failed=False, samples=samples)
+        tried = []
+        for c in range(max(1, candidates)):
+            k = attempt * max(1, candidates) + c
+            try:
+                comp = await gateway.complete(req_spec, messages, role="persona",
+                                              seed=seed + k * RESAMPLE_SEED_STEP)
+                text, ended = _clean(comp.text, persona, form)
+            except ModelCallError as e:
+                if e.info.kind != "empty_reply":
+                    raise
+                text, ended = "", False  # an empty line is a failed sample, not a dead conversation
+            sample = PersonaSample(text=text, ended=ended, issues=check_persona_turn(persona, text, index, previous, own))
+            if scorer and not sample.issues and gate:
+                await _score(gateway, spec, persona, scenario, previous, sample, index)
+            samples.append(sample)
+            if not gate:
+                return PersonaTurn(text=text, ended=ended, failed=False, samples=samples, kept=0)
+            tried.append(k)
+        passing = [k for k in tried if not samples[k].issues]
+        if passing:
+            best = max(passing, key=lambda k: (samples[k].p_in_character or 0.0, -k))
+            return PersonaTurn(text=samples[best].text, ended=samples[best].ended, failed=False,
+                               samples=samples, kept=best)
+    if fallback and (line := fallback_line(persona, state, beats, closing=closing, said=own)):
+        return PersonaTurn(text=line[0], ended=closing, failed=False, samples=samples, fallback=line[1])
     last = samples[-1]
     return PersonaTurn(text=last.text, ended=last.ended, failed=True, samples=samples)

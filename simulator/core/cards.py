@@ -96,6 +96,22 @@ class Disclosure(Strict):
     never: list[str] = []
 
 
+FallbackKind = Literal["pushback", "detail", "softening", "closing"]
+
+
+class FallbackLine(Strict):
+    """An authored line in the persona's voice, said when no generated sample stays in character.
+    `min_trust`: a line that discloses a gated fact waits for the same trust as the fact."""
+
+    text: str = Field(min_length=1)
+    min_trust: int = Field(0, ge=0, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, v: object) -> object:
+        return {"text": v} if isinstance(v, str) else v
+
+
 class MatchedSet(Strict):
     """Membership in a set of personas that differ in exactly one attribute."""
 
@@ -114,6 +130,9 @@ class Persona(Strict):
     emotional_arc: EmotionalArc
     disclosure: Disclosure = Disclosure()
     speaking_style: str
+    fallback_lines: dict[FallbackKind, list[FallbackLine]] = Field(
+        {}, description="authored in-voice lines per kind, in the persona's language: said when "
+        "every generated sample of a turn fails the fidelity check (simulator/conversation/fallback.py)")
     matched_set: MatchedSet | None = None
     review_note: str = Field("", description="stereotype review: how norms were kept personal")
 

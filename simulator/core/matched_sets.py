@@ -9,7 +9,9 @@ from simulator.core.cards import Persona
 
 # Dotted model_dump() paths each kind of set may vary; everything else must be equal.
 ALLOWED: dict[str, frozenset[str]] = {
-    "culture": frozenset({"id", "name", "language", "culture", "speaking_style", "review_note"}),
+    # fallback_lines are written in the persona's language and voice, as speaking_style is
+    "culture": frozenset({"id", "name", "language", "culture", "speaking_style", "review_note",
+                          "fallback_lines"}),
     "relationship": frozenset(
         {"id", "relationship", "emotional_arc.starting_trust", "review_note"}
     ),

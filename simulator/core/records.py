@@ -154,6 +154,7 @@ class Turn(Record):
     text: str
     beats: list[str] = Field(default=[], description="beat ids this persona turn was cued to bring in")
     latency_s: float = 0.0
+    fallback: bool = Field(False, description="an authored fallback line from the card, not generated")
 
 
 class FidelityIssue(Record):
@@ -162,6 +163,7 @@ class FidelityIssue(Record):
     kind: Literal[
         "broke_character", "spoke_as_assistant", "leaked_never_fact", "ended_too_early",
         "empty_turn", "wrong_language", "echoed_subject", "repeated_itself", "too_cooperative",
+        "out_of_character",
     ]
     turn: int
     detail: str
@@ -175,6 +177,7 @@ class Conversation(Record):
         default=[], description="issues of every persona sample drawn, re-sampled ones included")
     attempts: int = 1
     persona_resamples: int = Field(0, ge=0, description="persona samples drawn again after a failed fidelity check")
+    persona_fallbacks: int = Field(0, ge=0, description="persona turns said with an authored fallback line")
 
     def subject_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.speaker == "subject"]

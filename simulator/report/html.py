@@ -276,11 +276,12 @@ def _counts(title: str, counts: dict) -> str:
 
 
 def _persona_fidelity(per_model: dict | None) -> str:
-    rows = [[_h(m), num(x["conversations"]), num(x["persona_errors"]), num(x["resampled_turns"])]
-            for m, x in sorted((per_model or {}).items())]
+    rows = [[_h(m), num(x["conversations"]), num(x["persona_errors"]), num(x["resampled_turns"]),
+             num(x.get("fallback_turns", 0))] for m, x in sorted((per_model or {}).items())]
     return ("<div><h3>Persona errors by persona model</h3><p>A persona turn that broke character in "
             "every sample makes its conversation a persona error: kept and shown, never scored.</p>"
-            + (table(["persona model", "conversations", "persona errors", "re-sampled turns"], rows)
+            + (table(["persona model", "conversations", "persona errors", "re-sampled turns",
+                      "fallback lines"], rows)
                if rows else muted("none")) + "</div>")
 
 

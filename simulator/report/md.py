@@ -125,9 +125,9 @@ def _errors(d: ReportData) -> list[str]:
     out += md_table(["fidelity issue", "count"], sorted((s.get("fidelity_issues") or {}).items()) or [["none", 0]])
     out += ["Persona errors: a persona turn that broke character in every sample; the conversation "
             "is kept and shown, never scored.", ""]
-    out += md_table(["persona model", "conversations", "persona errors", "re-sampled turns"],
-                    [[m, x["conversations"], x["persona_errors"], x["resampled_turns"]]
-                     for m, x in (s.get("persona_fidelity") or {}).items()] or [["none", 0, 0, 0]])
+    out += md_table(["persona model", "conversations", "persona errors", "re-sampled turns", "fallback lines"],
+                    [[m, x["conversations"], x["persona_errors"], x["resampled_turns"], x.get("fallback_turns", 0)]
+                     for m, x in (s.get("persona_fidelity") or {}).items()] or [["none", 0, 0, 0, 0]])
     if d.errors:
         out += md_table(["model", "persona", "scenario", "where", "kind", "message"],
                         [[e["model"], e["persona"], e["scenario"], e["where"], e["kind"], e["message"][:200]]

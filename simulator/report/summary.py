@@ -211,16 +211,19 @@ def non_evaluable(records: list[RunRecord]) -> dict[str, int]:
 
 def persona_fidelity(records: list[RunRecord]) -> dict[str, dict]:
     """Per persona model: conversations, persona errors (a turn that broke character in every
-    sample: not evaluable, never scored) and persona turns re-sampled after a failed check."""
+    sample: not evaluable, never scored), persona turns re-sampled after a failed check, and
+    persona turns said with the card's authored fallback line (scripted, not generated)."""
     out: dict[str, dict] = {}
     for r in records:
         spec = r.models.get("persona")
         d = out.setdefault(spec.model if spec else "unknown",
-                           {"conversations": 0, "persona_errors": 0, "resampled_turns": 0})
+                           {"conversations": 0, "persona_errors": 0, "resampled_turns": 0,
+                            "fallback_turns": 0})
         d["conversations"] += 1
         err = r.conversation.error
         d["persona_errors"] += bool(err and err.kind == PERSONA_FIDELITY)
         d["resampled_turns"] += r.conversation.persona_resamples
+        d["fallback_turns"] += r.conversation.persona_fallbacks
     return dict(sorted(out.items()))
 
 

@@ -56,6 +56,16 @@ class RunOptions(Strict):
     fidelity_gate: bool = Field(
         True, description="false: fidelity issues are only recorded, never re-sampled or made a "
         "persona error (for machinery tests and benchmarks whose persona is a stub)")
+    persona_candidates: int = Field(
+        1, ge=1, le=8, description="persona samples drawn per try; the in-character scorer ranks "
+        "those that pass the check (best-of-n)")
+    in_character_scorer: bool = Field(
+        False, description="the persona model's own P(in character) (a yes/no question read from "
+        "logprobs) joins the fidelity check; needs a provider that returns logprobs")
+    persona_fallback: bool = Field(
+        True, description="when every sample of a persona turn fails, say the card's authored "
+        "fallback line (fallback_lines) instead of ending as a persona error; a conversation "
+        "whose every generated turn was a fallback is still a persona error")
     persona_form: Literal["auto", "script", "chat"] = Field(
         "auto", description="persona request: script = raw completion of a transcript (embedded "
         "model), chat = role-flipped chat; auto picks script where the provider can continue text")
@@ -91,6 +101,8 @@ class RunConfig(Strict):
         run = d.pop("run")
         d["fidelity_retries"] = run["fidelity_retries"]
         d["persona_form"] = run["persona_form"]
+        for k in ("persona_candidates", "in_character_scorer", "persona_fallback"):
+            d[k] = run[k]
         d["fidelity_gate"] = run["fidelity_gate"]
         for spec in d["models"].values():
             spec.pop("timeout_s", None)

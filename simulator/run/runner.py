@@ -24,7 +24,7 @@ from judges.seam import FinishedConversation
 from simulator.run.config import RunConfig, judge_specs, plan
 from simulator.run.progress import Progress
 from simulator.run.scoring import instrument_scorers, judge_scorers, score_conversation
-from simulator.conversation.graph import ConvContext, build_graph, recursion_limit, stop_reason
+from simulator.conversation.graph import ConvContext, all_fallback_error, build_graph, recursion_limit, stop_reason
 from simulator.llm.call import BudgetExceeded, Gateway, missing_key, shutdown_litellm
 from simulator.llm.gateway import build_gateway
 from simulator.llm.usage_scope import call_listener, usage_scope
@@ -78,15 +78,18 @@ async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversatio
     node (ctx.persona_resamples); one that cannot be repaired ends it as a persona error."""
     init = {
         "turns": [], "states": [initial_state(ctx.persona, ctx.scenario)], "replies": 0,
-        "max_turns": max_turns, "fidelity": [], "persona_resamples": 0,
+        "max_turns": max_turns, "fidelity": [], "persona_resamples": 0, "persona_fallbacks": 0,
     }
     state = await graph.ainvoke(init, config={
         "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
     })
+    if not state.get("error") and (err := all_fallback_error(state["turns"])):
+        state["error"] = err
     conv = Conversation(
         turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
         error=state.get("error"), fidelity_issues=state.get("fidelity", []),
         persona_resamples=state.get("persona_resamples", 0),
+        persona_fallbacks=state.get("persona_fallbacks", 0),
     )
     return conv, state["states"]
 
@@ -108,6 +111,9 @@ def conversation_context(cfg: RunConfig, key: RunKey, gateway: Gateway) -> ConvC
                        persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
                        persona_resamples=cfg.run.fidelity_retries,
                        fidelity_gate=cfg.run.fidelity_gate,
+                       persona_candidates=cfg.run.persona_candidates,
+                       in_character_scorer=cfg.run.in_character_scorer,
+                       persona_fallback=cfg.run.persona_fallback,
                        appraisal=cfg.persona_appraisal)
 
 
