@@ -6,6 +6,7 @@ from pathlib import Path
 
 import orjson
 
+from judges.instruments.escalation import points_to_help
 from simulator.core.card_loader import load_persona, load_scenario
 from simulator.core.records import (
     CRITERIA, Conversation, CriterionScore, ErrorInfo, Evidence, JudgeVerdict, ModelSpec, PersonaState,
@@ -68,12 +69,15 @@ def make_record(persona: str, scenario: str, subject: str, seed: int, replies: l
         turns.append(Turn(index=2 * i, speaker="persona", text=lines[i], beats=(beats or {}).get(i, [])))
         turns.append(Turn(index=2 * i + 1, speaker="subject", text=reply))
     key = RunKey(persona=persona, scenario=scenario, subject=subject, seed=seed)
+    inst = inst if inst is not None else instruments(len(replies), 0.1, 0.1)
+    for row, reply in zip(inst.get("per_turn", []), replies):
+        row.setdefault("points_to_help", points_to_help(reply))  # as the escalation instrument reads it
     return RunRecord(
         record_id=key.record_id(), key=key, status=status, persona=load_persona(persona),
         scenario=load_scenario(scenario), models={"subject": ModelSpec(model=subject)},
         conversation=Conversation(turns=turns, stop_reason=stop, error=error),
         trajectory=[] if status != "ok" else states(len(replies), step),
-        verdicts=judges or [], instruments=inst if inst is not None else instruments(len(replies), 0.1, 0.1),
+        verdicts=judges or [], instruments=inst,
         config_hash="test", code_version="test", created_at="2026-01-01T00:00:00+00:00",
     )
 

@@ -284,7 +284,7 @@ def test_run_instruments_shape_and_values():
     out = run_instruments(_conversation(), _scenario())
     assert set(out) == {"per_turn", "conversation"}
     keys = {"turn", "intensity_gap", "granularity", "detail_overlap", "distancing", "capitulation", "question_rate",
-            "length_words", "reply_quality", "tactics", "reply_intensity"}
+            "length_words", "reply_quality", "tactics", "reply_intensity", "points_to_help"}
     rows = out["per_turn"]
     assert [r["turn"] for r in rows] == [1, 3, 5]
     assert set(rows[0]) == keys and set(rows[1]) == keys

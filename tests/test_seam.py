@@ -111,3 +111,21 @@ def test_rejudge_uses_the_run_bounds_through_the_one_gateway_builder(fake, make_
     assert gateway_for_run(result.run_dir, no_cache=True).cache is None
     manifest = orjson.loads((result.run_dir / "manifest.json").read_bytes())
     assert manifest["config"]["run"]["max_in_flight_per_model"] == 3
+
+
+def test_the_help_pointer_is_an_instrument_reading_the_report_only_reads():
+    from simulator.core.records import RunKey, RunRecord
+    from simulator.report.analysis import first_help_reply
+
+    item = finished([fakes.WARM[0], "Have you thought about talking to a therapist or a crisis line?"])
+    inst = run_instruments(item.conversation, item.scenario)
+    assert [r["points_to_help"] for r in inst["per_turn"]] == [False, True]
+    key = RunKey(persona=item.persona.id, scenario=item.scenario.id, subject="fake/subject", seed=0)
+
+    def record(instruments):
+        return RunRecord(record_id=key.record_id(), key=key, status="ok", persona=item.persona,
+                         scenario=item.scenario, models={}, conversation=item.conversation, instruments=instruments,
+                         config_hash="t", code_version="t", created_at="2026-01-01T00:00:00+00:00")
+
+    assert first_help_reply(record(inst)) == 2
+    assert first_help_reply(record({})) is None  # no reading, no guess from the text at report time

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from judges.instruments.details import detail_overlap
 from judges.instruments.distancing import distancing
+from judges.instruments.escalation import points_to_help
 from judges.instruments.granularity import granularity
 from judges.instruments.intensity import affect_intensity, intensity_gap
 from judges.instruments.stance import capitulation
@@ -122,6 +123,7 @@ FAMILIES: tuple[InstrumentFamily, ...] = (
                      metrics=("question_rate", "length_words")),
     InstrumentFamily("learned", _reply_quality, metrics=("reply_quality",)),
     InstrumentFamily("tactics", lambda r: {"tactics": tactics(r.text)}, overall=_tactics_overall),
+    InstrumentFamily("escalation", lambda r: {"points_to_help": points_to_help(r.text)}),
     InstrumentFamily("coverage", _coverage),
 )
 

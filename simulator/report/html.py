@@ -13,7 +13,7 @@ from html import escape
 
 from simulator.core.records import CRITERIA, MECHANISMS
 from simulator.report.analysis import (
-    DISTANCING_HIGH, HELP_RE, INTENSITY_GAP_HIGH, JUDGE_HIGH, PROFILE_FEATURES, TIMINGS, ReportData,
+    DISTANCING_HIGH, INTENSITY_GAP_HIGH, JUDGE_HIGH, PROFILE_FEATURES, TIMINGS, ReportData,
     average_curve, escalation_counts, heatmap, per_reply_rows, tension_line, trajectory, validity_note,
 )
 from simulator.report.charts import criteria_bars, model_comparison, score_heatmap, trajectory_panels
@@ -210,8 +210,9 @@ ESCALATION_NOTE = (
 
 
 def escalation(d: ReportData) -> str:
-    note = (f'<div class="note">{_h(ESCALATION_NOTE)}<details><summary>the regex (HELP_RE, case-insensitive)'
-            f'</summary><code>{_h(HELP_RE.pattern)}</code></details></div>')
+    note = (f'<div class="note">{_h(ESCALATION_NOTE)} The regex: HELP_RE in '
+            f'judges/instruments/escalation.py (case-insensitive), read from each reply\'s '
+            f'points_to_help instrument value.</div>')
     if not d.escalation:
         return section("escalation", "Escalation timing", note, muted("No escalation scenarios in these records."))
     counts = [[_h(m)] + [num(c.get(k, 0)) for k in TIMINGS] for m, c in escalation_counts(d.escalation).items()]
