@@ -52,7 +52,8 @@ class RunOptions(Strict):
     report: bool = True
     fidelity_retries: int = Field(
         3, ge=0, le=5, description="re-samples of a persona turn that fails the fidelity check; "
-        "a turn still failing ends the conversation as a persona error (never scored)")
+        "a turn still failing says a fallback line (run.persona_fallback) or else ends the "
+        "conversation as a persona error (never scored)")
     fidelity_gate: bool = Field(
         True, description="false: fidelity issues are only recorded, never re-sampled or made a "
         "persona error (for machinery tests and benchmarks whose persona is a stub)")
