@@ -87,23 +87,23 @@ class InstrumentFamily:
     metrics: tuple[str, ...] = ()  # per-reply metrics whose conversation value is their mean
     overall: Callable[[list[dict]], dict] | None = None  # anything else it adds overall
 
-    def measure(self, rs: Sequence[Reply]) -> tuple[list[dict], dict]:
+    def measure(self, rs: Sequence[Reply]) -> Scores:
+        """This family's readings of `rs`: a row per reply (with its turn) and the overall values."""
         rows = [self.per_reply(r) for r in rs]
         n = len(rows)
         out = {k: round(sum(r[k] for r in rows) / n, 6) if n else None for k in self.metrics}
         if self.overall is not None:
             out.update(self.overall(rows))
-        return rows, out
+        return Scores(scorer=self.name, kind="instrument", conversation=out,
+                      per_turn=[{"turn": r.turn, **row} for r, row in zip(rs, rows)])
 
     async def score(self, item: FinishedConversation) -> Scores:
         rs = replies(item.conversation, item.scenario, item.trajectory)
         try:
-            rows, overall = self.measure(rs)
+            return self.measure(rs)
         except Exception as e:  # noqa: BLE001 - a broken instrument is this scorer's error, not the run's
             return Scores(scorer=self.name, kind="instrument", error=ErrorInfo(
                 kind="instrument_error", message=f"{self.name}: {type(e).__name__}: {e}"[:500]))
-        return Scores(scorer=self.name, kind="instrument", conversation=overall,
-                      per_turn=[{"turn": r.turn, **row} for r, row in zip(rs, rows)])
 
 
 # In this order the merged rows keep the key order records always had.
@@ -168,9 +168,4 @@ def run_instruments(
     instrument raises.
     """
     rs = replies(conversation, scenario, trajectory)
-    scores = []
-    for fam in FAMILIES:
-        rows, overall = fam.measure(rs)
-        scores.append(Scores(scorer=fam.name, kind="instrument", conversation=overall,
-                             per_turn=[{"turn": r.turn, **row} for r, row in zip(rs, rows)]))
-    return merge_instruments(scores)
+    return merge_instruments([fam.measure(rs) for fam in FAMILIES])
