@@ -159,7 +159,7 @@ async def pairwise_async(a_dir: Path, b_dir: Path, spec: ModelSpec, gateway: Gat
     pairs = match_records(a_dir, b_dir)
     scored = await asyncio.gather(*[PairwiseJudge(gateway, spec, rubric, FinishedConversation.of(b))
                                     .score(FinishedConversation.of(a)) for a, b in pairs])
-    results = [s.error if s.error is not None else {c: {"a": "A", "b": "B"}.get(w, "tie") for c, w in s.comparison.items()}
+    results = [s.error if s.error is not None else combine(s.conversation["forward"], s.conversation["backward"])
                for s in scored]
     outcomes = [PairOutcome(key=f"{a.key.persona}|{a.key.scenario}|{a.key.seed}", winners=w,
                             a_words=mean_reply_words(a), b_words=mean_reply_words(b))
