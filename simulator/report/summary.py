@@ -199,7 +199,9 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
         "distrust": distrust(records, models),
         "models": models,
         "judge_agreement": judge_agreement(ok),
-        "relational_flexibility": _flexibility(ok),
+        # per model × matched persona set × scenario: how much the subject's register changed
+        # across members (mean pairwise absolute difference; ~0 = it answers everyone the same)
+        "relational_flexibility": flexibility(ok),
     }
 
 
@@ -225,12 +227,6 @@ def persona_fidelity(records: list[RunRecord]) -> dict[str, dict]:
         d["resampled_turns"] += r.conversation.persona_resamples
         d["fallback_turns"] += r.conversation.persona_fallbacks
     return dict(sorted(out.items()))
-
-
-def _flexibility(ok: list[RunRecord]) -> list[dict]:
-    """Per model × matched persona set × scenario: how much the subject's register changed
-    across members (mean pairwise absolute difference; ~0 = it answers everyone the same)."""
-    return flexibility(ok)
 
 
 def find_run_dirs(path: Path) -> list[Path]:
