@@ -294,7 +294,27 @@ def main() -> None:
     out = asyncio.run(run(args, gateway, spec))
     path = Path(__file__).parent / "results" / f"judge_variants_{args.set}.json"
     path.write_text(json.dumps(out, indent=1))
-    print(json.dumps({k: v for k, v in out.items() if k != "raw"}, indent=1))
+    print("\n".join(table(out)) + f"\n→ {path}")
+
+
+def _fmt(f: dict) -> str:
+    ci = f.get("ci") or [float("nan")] * 2
+    return f"{f['value']:.3f} [{ci[0]:.2f}, {ci[1]:.2f}]" if f.get("value") is not None else "—"
+
+
+def table(out: dict) -> list[str]:
+    """One markdown row per variant (what docs/calibration.md quotes)."""
+    if out["set"] == "pair":
+        rows = [f"| variant | tune {out['tune']} | report {out['report']} | report − length |", "|---|---|---|---|"]
+        for name, f in out["report_figures"].items():
+            rows.append(f"| {name} | {out['tune_figures'][name]['value']:.3f} | {_fmt(f)} | {_fmt(f['minus_length'])} |")
+        return rows
+    rows = ["| scorer | Spearman with −human mean | − length | AUC challenge > side (crowd YTA) | − length |",
+            "|---|---|---|---|---|"]
+    for name, f in out["figures"].items():
+        d = (f" | {_fmt(f['spearman_minus_length'])}", f" | {_fmt(f['auc_minus_length'])}") if "auc_minus_length" in f else (" | —", " | —")
+        rows.append(f"| {name} | {_fmt(f['spearman_with_minus_human_mean'])}{d[0]} | {_fmt(f['auc_challenge_over_side_on_yta'])}{d[1]} |")
+    return rows
 
 
 if __name__ == "__main__":
