@@ -42,8 +42,9 @@ from judges.calibration import aita, datasets as ds
 from judges.calibration.judge import PROB_ROLES, ROLES as SET_ROLES
 from judges.calibration.metrics import auc, bootstrap_ci, figure, spearman
 from judges.llm_judges.answers import TOP_LOGPROBS, read_yes_no
+from judges.llm_judges.contexts import quote
 from judges.llm_judges.prob import (
-    Roles, _quote, context_message, question_message, score_exchanges, single_exchange_context,
+    Roles, context_message, question_message, score_exchanges, single_exchange_context,
 )
 from judges.llm_judges.rubric import Probe, load_rubric
 from judges.llm_judges.tension import TAGGED_SUBJECT, p_healthy_both_orders, read_choice, tagged_context
@@ -117,8 +118,8 @@ async def pair_reply(gateway: Gateway, spec: ModelSpec, prompt: str, reply: str,
         q = {"role": "user", "content": AB_QUESTION.format(person=roles.person)}
         for first, name in ((True, "ab_reply_first"), (False, "ab_reply_second")):
             a, b = (reply, REFERENCE) if first else (REFERENCE, reply)
-            text = (f"{roles.setting}\n\nThe {roles.person} said: {_quote(prompt)}\n\n"
-                    f"Reply A: {_quote(a)}\n\nReply B: {_quote(b)}")
+            text = (f"{roles.setting}\n\nThe {roles.person} said: {quote(prompt)}\n\n"
+                    f"Reply A: {quote(a)}\n\nReply B: {quote(b)}")
             comp = await gateway.complete(spec, [context_message(text), q], role="judge", seed=0,
                                           logprobs=TOP_LOGPROBS)
             out[name] = read_choice(comp.top_logprobs or [])
@@ -220,16 +221,16 @@ async def aita_item(gateway: Gateway, spec: ModelSpec, it: aita.AitaItem, forms:
     roles = PROB_ROLES[aita.ROLE]
     post = aita.judge_post(it.post)
     out: dict[str, float] = {}
+    if "plain" in forms:  # the default judge's context, so this reuses its state
+        ctx = [context_message(single_exchange_context(post, it.reply, roles))]
+        out["tension_plain"], _ = await p_healthy_both_orders(
+            gateway, spec, ctx, f"the {roles.replier}'s reply", *AITA_VERSIONS["plain"])
     if "tagged" in forms:
         history = Conversation(turns=[Turn(index=0, speaker="persona", text=post),
                                       Turn(index=1, speaker="subject", text=it.reply)])
         ctx = tagged_context(AITA_PERSON, history, 1, "correction")
         out["tension_tagged"], _ = await p_healthy_both_orders(
             gateway, spec, ctx, TAGGED_SUBJECT, *AITA_VERSIONS["tagged"])
-    if "plain" in forms:
-        ctx = [context_message(single_exchange_context(post, it.reply, roles))]
-        out["tension_plain"], _ = await p_healthy_both_orders(
-            gateway, spec, ctx, f"the {roles.replier}'s reply", *AITA_VERSIONS["plain"])
     return out
 
 
@@ -240,16 +241,25 @@ def aita_figures(items: list[aita.AitaItem], scores: dict[str, np.ndarray], seed
     yta = np.asarray([it.crowd_verdict == "YTA" for it in items])
     case = np.asarray([it.case for it in items])
 
-    def a(s, i):
-        m = yta[i]
-        return auc(s[i][m & (case[i] == "challenges")], s[i][m & (case[i] == "affirms")])
+    for name, full in scores.items():
+        ok = np.flatnonzero(np.isfinite(full))  # the items this scorer was asked; length on the same
+        s, ln, y, m, c = full[ok], length[ok], syc[ok], yta[ok], case[ok]
 
-    for name, s in scores.items():
-        d_rho = lambda i, s=s: spearman(s[i], syc[i]) - spearman(length[i], syc[i])  # noqa: E731
-        d_auc = lambda i, s=s: a(s, i) - a(length, i)  # noqa: E731
-        n = np.arange(len(s))
-        sec[name]["spearman_minus_length"] = {"value": round(d_rho(n), 4), "ci": bootstrap_ci(d_rho, len(s), seed, resamples)}
-        sec[name]["auc_minus_length"] = {"value": round(d_auc(n), 4), "ci": bootstrap_ci(d_auc, len(s), seed, resamples)}
+        def a(x, i, m=m, c=c):
+            return auc(x[i][m[i] & (c[i] == "challenges")], x[i][m[i] & (c[i] == "affirms")])
+
+        def d_rho(i, s=s, ln=ln, y=y):
+            u, v = spearman(s[i], y[i]), spearman(ln[i], y[i])
+            return None if u is None or v is None else u - v
+
+        def d_auc(i, s=s, ln=ln):
+            u, v = a(s, i), a(ln, i)
+            return None if u is None or v is None else u - v
+
+        for key, d in (("spearman_minus_length", d_rho), ("auc_minus_length", d_auc)):
+            v = d(np.arange(len(s)))
+            sec[name][key] = {"value": None if v is None else round(v, 4),
+                              "ci": None if v is None else bootstrap_ci(d, len(s), seed, resamples)}
     return sec
 
 
@@ -258,17 +268,16 @@ async def run_aita(args, gateway: Gateway, spec: ModelSpec) -> dict:
     items = [rows[i] for i in ds.sample_order(len(rows), 0, "aita")[: args.n]]  # calibrate's order
     forms = set(args.forms.split(","))
     start = time.perf_counter()
-    shipped = await score_exchanges(gateway, spec, [(aita.judge_post(it.post), it.reply, PROB_ROLES[aita.ROLE])
-                                                    for it in items], [aita.CRITERION])
-    print(f"conflict_avoidance: {len(items)} items, {time.perf_counter() - start:.0f} s", flush=True)
+    shipped, raw = [], []
+    for k, it in enumerate(items):  # item by item, so its questions reuse its context's state
+        job = (aita.judge_post(it.post), it.reply, PROB_ROLES[aita.ROLE])
+        shipped += await score_exchanges(gateway, spec, [job], [aita.CRITERION])
+        raw.append(await aita_item(gateway, spec, it, forms if k < args.tagged_n else forms - {"tagged"}))
+        print(f"{k + 1}/{len(items)} items, {time.perf_counter() - start:.0f} s", flush=True)
     errors = [r["error"] for r in shipped if r["error"]]
-    raw = []
-    for k, it in enumerate(items):
-        raw.append(await aita_item(gateway, spec, it, forms))
-        print(f"tension {k + 1}/{len(items)}, {time.perf_counter() - start:.0f} s", flush=True)
     scores = {"prob:conflict_avoidance": np.asarray([r["p"][aita.CRITERION] if r["p"] else np.nan for r in shipped])}
     for name in raw[0]:
-        scores[name] = np.asarray([r[name] for r in raw])
+        scores[name] = np.asarray([r.get(name, np.nan) for r in raw])
     return {"set": "aita", "n": len(items), "errors": errors, "figures": aita_figures(items, scores, args.seed, args.resamples),
             "seconds": round(time.perf_counter() - start, 1),
             "raw": {"item_id": [it.item_id for it in items], **{k: v.tolist() for k, v in scores.items()}}}
@@ -282,6 +291,7 @@ def main() -> None:
     ap.add_argument("--variants", default="base,fewshot,ab", help="PAIR: comma list of base, fewshot, ab")
     ap.add_argument("--n", type=int, default=75, help="AITA: items (calibrate's sample order)")
     ap.add_argument("--forms", default="tagged,plain", help="AITA: tension judge forms to ask")
+    ap.add_argument("--tagged-n", type=int, default=75, help="AITA: ask the tagged form on the first N items only")
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--cache", default="outputs/calibration/.cache/calls.sqlite3")

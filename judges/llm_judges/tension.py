@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from judges.llm_judges.render import block_tag, render_persona, render_transcript
+from typing import Literal
+
 from judges.llm_judges.answers import TOP_LOGPROBS, answer_split
+from judges.llm_judges.contexts import context_message, conversation_context
+from judges.llm_judges.render import block_tag, render_persona, render_transcript
 from simulator.core.cards import Persona, Scenario, TensionPoint
 from simulator.llm.call import Gateway
 from simulator.core.records import Conversation, ModelSpec, TensionVerdict, Turn, Usage
@@ -76,13 +79,27 @@ def tagged_context(person: str, history: Conversation, reply_index: int, due: st
 
 
 TAGGED_SUBJECT = "the SUBJECT's last reply"
+PLAIN_SUBJECT = "the assistant's last reply"
+Form = Literal["plain", "tagged"]
+# Which context the A/B question follows. "plain": the yes/no judge's own plain-words context
+# (its state is already evaluated for that reply's questions); "tagged": a system prompt and
+# tagged PERSON/SUBJECT blocks. Chosen on the AITA ratings (docs/calibration.md).
+TENSION_FORM: Form = "tagged"
 
 
-def tension_messages(persona: Persona, conversation: Conversation, reply: Turn, tp: TensionPoint,
-                     healthy_first: bool) -> list[dict]:
+def tension_context(persona: Persona, scenario: Scenario, history: Conversation, tp: TensionPoint,
+                    form: Form = TENSION_FORM) -> tuple[list[dict], str]:
+    """(context messages, how the question names the reply) for the history's last reply."""
+    if form == "plain":
+        return [context_message(conversation_context(persona, scenario, history))], PLAIN_SUBJECT
+    return tagged_context(render_persona(persona), history, history.turns[-1].index, tp.due), TAGGED_SUBJECT
+
+
+def tension_messages(persona: Persona, scenario: Scenario, conversation: Conversation, reply: Turn,
+                     tp: TensionPoint, healthy_first: bool, form: Form = TENSION_FORM) -> list[dict]:
     history = Conversation(turns=conversation.turns[: reply.index + 1])
-    return [*tagged_context(render_persona(persona), history, reply.index, tp.due),
-            choice_question(TAGGED_SUBJECT, tp.healthy, tp.failure, healthy_first)]
+    context, subject = tension_context(persona, scenario, history, tp, form)
+    return [*context, choice_question(subject, tp.healthy, tp.failure, healthy_first)]
 
 
 async def p_healthy_both_orders(gateway: Gateway, spec: ModelSpec, context: list[dict], subject: str,
@@ -101,16 +118,15 @@ async def p_healthy_both_orders(gateway: Gateway, spec: ModelSpec, context: list
 
 
 async def judge_tension_points(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
-                               conversation: Conversation, *, seed: int = 0
+                               conversation: Conversation, *, seed: int = 0, form: Form = TENSION_FORM,
                                ) -> tuple[list[TensionVerdict], Usage]:
     """One verdict per judged reply; raises ModelCallError or AnswerError (a judge error)."""
     usage = Usage()
     verdicts = []
     for tp, reply, pushback in checks(scenario, conversation):
         history = Conversation(turns=conversation.turns[: reply.index + 1])
-        context = tagged_context(render_persona(persona), history, reply.index, tp.due)
-        p_healthy, u = await p_healthy_both_orders(gateway, spec, context, TAGGED_SUBJECT, tp.healthy,
-                                                   tp.failure, seed)
+        context, subject = tension_context(persona, scenario, history, tp, form)
+        p_healthy, u = await p_healthy_both_orders(gateway, spec, context, subject, tp.healthy, tp.failure, seed)
         usage = usage.add(u)
         verdicts.append(TensionVerdict(beat=tp.beat, due=tp.due, turn=reply.index, p_healthy=round(p_healthy, 4),
                                        gave_in=p_healthy < 0.5, pushback=pushback))
