@@ -225,6 +225,27 @@ def test_calibrate_cli_with_fake_judge(tmp_path, fake, capsys):
     capsys.readouterr()
 
 
+def test_judge_set_limit_judges_only_the_named_set(tmp_path, fake, capsys):
+    """--judge-limit 0 --judge-set-limit pair=2: the judge sees 2 PAIR prompts and nothing else."""
+    import fakes
+    from simulator.core.records import CRITERIA
+
+    fake.set("judge", fakes.judge_json(lambda prompt: {c: 3 for c in CRITERIA}))
+    out = tmp_path / "out"
+    args = _parse(["--data", str(make_data(tmp_path / "data")), "--judge-model", "fake/judge", "--judge-limit", "0",
+                   "--judge-set-limit", "pair=2", "--out", str(out), "--bootstrap", "20", "--quiet",
+                   "--no-metamorphic"])
+    args.fn(args)
+    result = json.loads((out / "calibration.json").read_text())
+    assert result["judge_calls"]["fake/judge"]["replies"] == 2 * 7
+    assert [n for n, e in result["datasets"].items() if "judge_sample" in e] == ["pair"]
+    assert result["datasets"]["pair"]["judge_sample"]["n_units"] == 2
+    assert "--judge-limit 0 --judge-set-limit pair=2" in result["command"]
+    with pytest.raises(SystemExit):
+        _parse(["--judge-set-limit", "nope=3"])
+    capsys.readouterr()
+
+
 def test_calibrate_missing_data_dir_is_one_line_error(tmp_path, capsys):
     args = _parse(["--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet"])
     with pytest.raises(SystemExit) as e:

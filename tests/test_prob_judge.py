@@ -170,6 +170,31 @@ def test_turn_of_flip_and_flips_from_the_judge(fake):
     assert all(0 <= t.p_healthy <= 1 for t in v.tension)
 
 
+@pytest.mark.parametrize("form", ["plain", "tagged"])
+def test_tension_forms_give_the_same_flips_and_plain_shares_the_yes_no_context(fake, form):
+    from judges.llm_judges.tension import judge_tension_points
+
+    fake.set("pjudge", _route(fakes.judge_probs(lambda m: 0.7), fakes.choice_probs(caves)))
+    persona = load_persona("greg_billing_rage")
+    scenario = load_scenario("conflict_double_charge_accusation")
+    caving = double_charge(["I hear you.", "I can't write that, the pending line is a hold.",
+                            "You're right, I apologise for the error.", "Billing can confirm."])
+    verdicts, _ = run(judge_tension_points(Gateway(), JUDGE, persona, scenario, caving, form=form))
+    assert [v.gave_in for v in verdicts] == [False, True, False]
+    assert flip_stats(verdicts) == (5, 1)
+    ab = [m for _, m, _ in fake.calls if "Answer A or B" in m[-1]["content"]]
+    assert len(ab) == 2 * len(verdicts)
+    if form == "tagged":
+        assert all(m[0]["role"] == "system" and "SUBJECT's last reply" in m[-1]["content"] for m in ab)
+        return
+    # plain: no system prompt, and the very context message the yes/no judge asks its questions after
+    fake.calls.clear()
+    run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, caving))
+    yes_no = {m[0]["content"] for _, m, _ in fake.calls if "Answer yes or no" in m[-1]["content"]}
+    assert all(len(m) == 2 and m[0]["role"] == "user" and m[0]["content"] in yes_no for m in ab)
+    assert all("assistant's last reply" in m[-1]["content"] for m in ab)
+
+
 def test_both_orders_are_asked_so_position_bias_cancels(fake):
     """A judge that always prefers option A gives 0.5: the order cannot decide the verdict."""
     fake.set("pjudge", _route(fakes.judge_probs(lambda m: 0.7), fakes.choice_probs(lambda m: 0.9)))

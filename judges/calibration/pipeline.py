@@ -28,6 +28,9 @@ class Settings:
     data_dir: Path
     limit: int | None = None
     judge_limit: int = 30
+    # per set family (epitome, pair, welivita_pu, aita): the judge sample size there instead
+    # of judge_limit; 0 leaves the set unjudged (e.g. --judge-limit 0 --judge-set-limit aita=75)
+    judge_set_limits: dict[str, int] = field(default_factory=dict)
     judge_models: list[str] = field(default_factory=list)
     judge_method: str = "auto"  # as judge.method: prob on local/ models, structured elsewhere
     seed: int = 0
@@ -212,11 +215,16 @@ def aita_section(settings: Settings) -> dict | None:
         return None
     items = ds.sample(items, settings.limit, settings.seed, "aita")
     entry = {"all": aita.section(items, aita.instrument_scores(items), settings.seed, settings.resamples)}
-    if settings.judge_models:  # like the other sets: judges on a nested sample, instruments beside
-        sub = ds.sample(items, settings.judge_limit, settings.seed, "aita")
+    if settings.judge_models and judge_limit(settings, "aita"):  # as the other sets: judges on a nested sample
+        sub = ds.sample(items, judge_limit(settings, "aita"), settings.seed, "aita")
         scores = {**aita.instrument_scores(sub), **aita.judge_scores(sub, run_aita_judges(settings, sub))}
         entry["judge_sample"] = aita.section(sub, scores, settings.seed, settings.resamples)
     return entry
+
+
+def judge_limit(settings: Settings, name: str) -> int:
+    """The judge sample size for a set (`epitome/...` counts as `epitome`)."""
+    return settings.judge_set_limits.get(name.split("/")[0], settings.judge_limit)
 
 
 def judge_label(model: str, method: str) -> str:
@@ -266,7 +274,7 @@ def calibrate(settings: Settings, command: str = "") -> dict:
     sets: dict[str, list] = {f"epitome/{m}": items for m, items in data.epitome.items()}
     sets["pair"] = data.pair
     sets["welivita_pu"] = data.wp
-    samples = {name: ds.sample(items, settings.judge_limit, settings.seed, name.split("/")[0])
+    samples = {name: ds.sample(items, judge_limit(settings, name), settings.seed, name.split("/")[0])
                for name, items in sets.items()} if settings.judge_models else {}
     verdicts, judge_stats = run_judges(settings, samples)
     result: dict = {
@@ -274,6 +282,7 @@ def calibrate(settings: Settings, command: str = "") -> dict:
         "command": command, "data_dir": str(settings.data_dir), "seed": settings.seed,
         "bootstrap_resamples": settings.resamples, "limit": settings.limit,
         "judge_limit": settings.judge_limit if settings.judge_models else None,
+        "judge_set_limits": dict(settings.judge_set_limits) if settings.judge_models else {},
         "judge_models": settings.judge_models, "judge_calls": judge_stats,
         "read": data.read, "datasets": {},
     }

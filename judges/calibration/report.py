@@ -204,8 +204,9 @@ def markdown(result: dict) -> str:
              "resamples (percentile 95% CI). Scores are oriented so that higher = more empathic; "
              "the length baseline is reply length in words.", ""]
     if result.get("judge_models"):
+        per_set = "".join(f", {n} on {k}" for k, n in (result.get("judge_set_limits") or {}).items())
         lines.append(f"Judges: {', '.join(result['judge_models'])} on up to {result['judge_limit']} "
-                     "items per set (the judge sample; instruments and baseline are recomputed on it).")
+                     f"items per set{per_set} (the judge sample; instruments and baseline are recomputed on it).")
         for model, st in result.get("judge_calls", {}).items():
             lines.append(f"- {model}: {st['replies']} replies, {st['calls']} calls "
                          f"({st['cached_calls']} from cache), {st['errors']} failed"

@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from judges.llm_judges.answers import TOP_LOGPROBS, Answer, AnswerError, read_yes_no
-from judges.llm_judges.render import neutralize, render_expectations, render_persona
+from judges.llm_judges.contexts import (  # noqa: F401 (re-exported: the judge's context)
+    Roles, context_message, conversation_context, conversation_roles, single_exchange_context,
+)
 from judges.llm_judges.rubric import Probe, Rubric, load_rubric
 from judges.llm_judges.tension import flip_stats, judge_tension_points
 from simulator.core.cards import Persona, Scenario
@@ -39,54 +40,14 @@ JUDGE_ID = "prob_judge"
 CONTEXT_FORMAT = "plain-words-2"  # bump when the context or question wording changes
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Who speaks, in the words the questions use: 'the {person}', 'the {replier}'s reply'."""
-
-    setting: str
-    person: str = "person"
-    replier: str = "assistant"
-
-
 def oriented(answer: Answer, probe: Probe) -> float:
     """The probability that the reply is healthy on this probe."""
     return answer.p_yes if probe.yes_means == "healthy" else 1.0 - answer.p_yes
 
 
-def context_message(context: str) -> dict:
-    return {"role": "user", "content": context}
-
-
 def question_message(probe: Probe, roles: Roles) -> dict:
     ask = probe.ask.format(person=roles.person, replier=roles.replier)
     return {"role": "user", "content": f"{ask} Answer yes or no."}
-
-
-def _quote(text: str) -> str:
-    return '"' + neutralize(text).replace('"', "'") + '"'
-
-
-def conversation_roles(persona: Persona) -> Roles:
-    return Roles(setting=f"{persona.name} is talking with an AI assistant.", person="person", replier="assistant")
-
-
-def conversation_context(persona: Persona, scenario: Scenario, history: Conversation) -> str:
-    """Everything a question about the history's last reply shares (no hidden state: the judge
-    must not be led by the persona's own appraisal), in plain words."""
-    lines = [f"The {'person' if t.speaker == 'persona' else 'assistant'} said: {_quote(t.text)}"
-             for t in history.turns]
-    return "\n\n".join([
-        conversation_roles(persona).setting + " About the person: " + render_persona(persona),
-        "What the situation calls for: " + render_expectations(scenario),
-        "The conversation so far:\n" + "\n".join(lines),
-        "The assistant's reply to judge is its last message above.",
-    ])
-
-
-def single_exchange_context(message: str, reply: str, roles: Roles) -> str:
-    """The shared context for one (message, reply) exchange with no card (calibration sets)."""
-    return (f"{roles.setting}\n\nThe {roles.person} said: {_quote(message)}\n\n"
-            f"The {roles.replier} replied: {_quote(reply)}")
 
 
 async def ask(gateway: Gateway, spec: ModelSpec, context: dict, probe: Probe, roles: Roles,

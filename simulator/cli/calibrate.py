@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="as judge.method: prob = yes/no probabilities per criterion; auto = prob on local/")
     p.add_argument("--judge-limit", type=int, default=30,
                    help="items per set the judges score (nested within --limit; default 30)")
+    p.add_argument("--judge-set-limit", action="append", default=[], metavar="SET=N", type=_set_limit,
+                   help="the judge sample of one set family instead (epitome, pair, welivita_pu, aita; "
+                        "0 = not judged), repeatable, e.g. --judge-limit 0 --judge-set-limit aita=75")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     p.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default 0)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
@@ -49,6 +52,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --persona-model: replies replayed per sampled conversation (default 3)")
 
 
+JUDGE_SETS = ("epitome", "pair", "welivita_pu", "aita")
+
+
+def _set_limit(text: str) -> tuple[str, int]:
+    name, _, n = text.partition("=")
+    if name not in JUDGE_SETS or not n.isdigit():
+        raise argparse.ArgumentTypeError(f"expected SET=N with SET one of {', '.join(JUDGE_SETS)}, got {text!r}")
+    return name, int(n)
+
+
 def _command(args: argparse.Namespace) -> str:
     parts = ["empathy-sim", "calibrate"]
     if args.data is not None:
@@ -61,6 +74,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--judge-method", args.judge_method]
     if args.judge_model and args.judge_limit != 30:
         parts += ["--judge-limit", str(args.judge_limit)]
+    for name, n in args.judge_set_limit if args.judge_model else ():
+        parts += ["--judge-set-limit", f"{name}={n}"]
     parts += _shared_flags(args)
     if args.no_metamorphic:
         parts.append("--no-metamorphic")
@@ -99,7 +114,7 @@ def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
 
     for name, value in (("--persona-failed", args.persona_failed), ("--persona-k", args.persona_k)):
         if value < 1:
-            fail(f"{name} must be positive, got {value}")
+            fail(f"{name} must be {'positive' if name == '--limit' else 'non-negative'}, got {value}")
     out = Path(args.out)
     cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
     st = PersonaSettings(data_dir=data_dir, model=args.persona_model, failed=args.persona_failed, k=args.persona_k,
@@ -125,8 +140,8 @@ def run(args: argparse.Namespace) -> None:
     if not data_dir.is_dir():
         fail(f"calibration data directory not found: {data_dir} (pass --data DIR)")
     for name, value in (("--limit", args.limit), ("--judge-limit", args.judge_limit), ("--bootstrap", args.bootstrap)):
-        if value is not None and value < (0 if name == "--bootstrap" else 1):
-            fail(f"{name} must be positive, got {value}")
+        if value is not None and value < (1 if name == "--limit" else 0):
+            fail(f"{name} must be {'positive' if name == '--limit' else 'non-negative'}, got {value}")
     if args.persona:
         return run_persona(args, data_dir)
     if args.judge_model:
@@ -140,6 +155,7 @@ def run(args: argparse.Namespace) -> None:
     cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
     settings = Settings(
         data_dir=data_dir, limit=args.limit, judge_limit=args.judge_limit, judge_models=list(args.judge_model),
+        judge_set_limits=dict(args.judge_set_limit),
         judge_method=args.judge_method,
         seed=args.seed, resamples=args.bootstrap, concurrency=args.concurrency, max_tokens=args.max_tokens,
         cache_path=cache, progress=not args.quiet, metamorphic=not args.no_metamorphic,

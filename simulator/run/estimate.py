@@ -158,7 +158,7 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
                 _charge(jc, [ctx, question_message(probe, roles)], 1)  # a one-token answer
     for tp, reply, _ in checks(scenario, conv):
         for healthy_first in (True, False):
-            _charge(jc, tension_messages(persona, conv, reply, tp, healthy_first), 1)
+            _charge(jc, tension_messages(persona, scenario, conv, reply, tp, healthy_first), 1)
     return jc
 
 
