@@ -83,7 +83,9 @@ async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversatio
     state = await graph.ainvoke(init, config={
         "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
     })
-    if not state.get("error") and (err := all_fallback_error(state["turns"])):
+    # in the authored mode every turn after the opening is authored by design, not a failure
+    if (ctx.persona_form != "authored" and not state.get("error")
+            and (err := all_fallback_error(state["turns"]))):
         state["error"] = err
     conv = Conversation(
         turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
@@ -114,6 +116,7 @@ def conversation_context(cfg: RunConfig, key: RunKey, gateway: Gateway) -> ConvC
                        persona_candidates=cfg.run.persona_candidates,
                        in_character_scorer=cfg.run.in_character_scorer,
                        persona_fallback=cfg.run.persona_fallback,
+                       persona_examples=cfg.run.persona_examples,
                        appraisal=cfg.persona_appraisal)
 
 
