@@ -198,3 +198,32 @@ def test_persona_examples_reaches_the_run_and_changes_the_hash_only_when_set(mak
     key = RunKey(persona=MAYA.id, scenario=GRIEF.id, subject="fake/subject", seed=0)
     ctx = conversation_context(cfg, key, Gateway())
     assert ctx.persona_examples == 3 and ctx.persona_form == "authored"
+
+
+def test_a_line_written_for_the_due_beat_comes_first_and_waits_until_then():
+    greg = load_persona("greg_billing_rage")
+    charge = load_scenario("conflict_double_charge_accusation")
+    beat = {b.id: b for b in charge.beats}
+    for_beat = {b: next(x.text for xs in greg.fallback_lines.values() for x in xs if b in x.beats)
+                for b in ("bank_app", "card_update", "admit_it")}
+    st = state(understood=20, trust=20)
+    said: list[str] = []
+    for b in ("bank_app", "card_update", "admit_it"):
+        text, _ = fallback_line(greg, st, [beat[b]], closing=False, said=said, scenario=charge.id)
+        assert text == for_beat[b]
+        said.append(text)
+    # with no beat due, lines written for a beat are kept back while others are left
+    text, kind = fallback_line(greg, st, [], closing=False, said=[], scenario=charge.id)
+    assert kind == "pushback" and not any(text == t for t in for_beat.values())
+    scripted = next(x for x in greg.fallback_lines["pushback"] if "scripted_answer" in x.beats)
+    assert text != scripted.text
+
+
+def test_beat_tags_name_beats_of_the_scenarios_the_line_is_for():
+    for pid in list_ids("personas"):
+        persona = load_persona(pid)
+        mine = [load_scenario(s) for s in list_ids("scenarios") if pid in load_scenario(s).personas]
+        for xs in persona.fallback_lines.values():
+            for x in xs:
+                ids = {b.id for sc in mine if not x.scenarios or sc.id in x.scenarios for b in sc.beats}
+                assert set(x.beats) <= ids, (pid, x.text, x.beats)

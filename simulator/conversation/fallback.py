@@ -51,15 +51,31 @@ def lines_for(persona: Persona, kind: FallbackKind, scenario: str | None) -> lis
 
 def fallback_line(persona: Persona, state: PersonaState, beats: Sequence[Beat], *, closing: bool,
                   said: Sequence[str], scenario: str | None = None) -> tuple[str, FallbackKind] | None:
-    """The first unsaid line the trust allows, of the wanted kind or the next that has one."""
+    """The first unsaid line the trust allows: one written for the due beat (`beats` on the
+    line) if its kind fits the moment, else of the wanted kind or the next that has one, lines
+    not written for a beat before those that are (kept for their beat)."""
     used = {" ".join(s.split()) for s in said}
+
+    def sayable(line: FallbackLine) -> bool:
+        return line.min_trust <= state.trust and " ".join(line.text.split()) not in used
+
+    wanted = wanted_kind(state, beats, closing)
+    due = {b.id for b in beats}
+    if due and wanted != "closing":
+        kinds = [wanted] + [k for k in ("escalation", *OPEN_KINDS) if k != wanted]
+        for kind in kinds:
+            if kind == "softening" and state.understood < HEARD:
+                continue  # a softening the reply has not earned: the beat waits or is pushed back
+            for line in lines_for(persona, kind, scenario):
+                if due & set(line.beats) and sayable(line):
+                    return line.text, kind
     revelation = bool(beats) and beats[0].kind == "revelation"
-    for kind in _order(wanted_kind(state, beats, closing)):
-        lines = lines_for(persona, kind, scenario)
-        if revelation and kind == "detail":  # the most guarded fact the trust allows comes out now
-            lines = sorted(lines, key=lambda x: -x.min_trust)
+    for kind in _order(wanted):
+        # the most guarded fact the trust allows comes out at a revelation beat
+        lines = sorted(lines_for(persona, kind, scenario),
+                       key=lambda x: (bool(x.beats), -x.min_trust if revelation else 0))
         for line in lines:
-            if line.min_trust <= state.trust and " ".join(line.text.split()) not in used:
+            if sayable(line):
                 return line.text, kind
     return None
 

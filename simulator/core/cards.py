@@ -108,6 +108,9 @@ class FallbackLine(Strict):
     scenarios: list[str] = Field(
         [], description="scenario ids the line belongs to (a line about one situation must not be "
         "said in another the persona is also in); empty: every scenario")
+    beats: list[str] = Field(
+        [], description="ids of the scenario beats the line brings in: said first when that beat "
+        "is due (run.persona_form=authored), kept back before")
 
     @model_validator(mode="before")
     @classmethod
