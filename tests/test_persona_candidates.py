@@ -103,7 +103,9 @@ def test_fallback_respects_disclosure_gates_and_never_repeats_a_line():
     free = next(x for x in MAYA.fallback_lines["detail"] if not x.min_trust)
     low = PersonaState(after_reply=1, emotions={"grief": 80}, understood=40, trust=gated.min_trust - 1, engagement=60)
     high = low.model_copy(update={"trust": gated.min_trust})
-    assert fallback_line(MAYA, low, [beat], closing=False, said=[])[0] == free.text
+    assert free.text != gated.text
+    assert fallback_line(MAYA, low, [beat], closing=False, said=[])[0] != gated.text  # waits for its trust
+    assert fallback_line(MAYA, high, [beat], closing=False, said=[], scenario=GRIEF.id) == (gated.text, "detail")
     # the free lines already said and the gated one not yet allowed: the next kind's line
     free_all = [x.text for x in lines_for(MAYA, "detail", GRIEF.id) if not x.min_trust]
     text, kind = fallback_line(MAYA, low, [beat], closing=False, said=free_all, scenario=GRIEF.id)

@@ -70,13 +70,14 @@ def fallback_line(persona: Persona, state: PersonaState, beats: Sequence[Beat], 
                 if due & set(line.beats) and sayable(line):
                     return line.text, kind
     revelation = bool(beats) and beats[0].kind == "revelation"
-    for kind in _order(wanted):
-        # the most guarded fact the trust allows comes out at a revelation beat
-        lines = sorted(lines_for(persona, kind, scenario),
-                       key=lambda x: (bool(x.beats), -x.min_trust if revelation else 0))
-        for line in lines:
-            if sayable(line):
-                return line.text, kind
+    for kept_for_a_beat in (False, True):  # a line written for another beat only as a last resort
+        for kind in _order(wanted):
+            # the most guarded fact the trust allows comes out at a revelation beat
+            lines = sorted((x for x in lines_for(persona, kind, scenario) if bool(x.beats) == kept_for_a_beat),
+                           key=lambda x: -x.min_trust if revelation else 0)
+            for line in lines:
+                if sayable(line):
+                    return line.text, kind
     return None
 
 
