@@ -98,7 +98,7 @@ def _flagged(row: dict) -> bool:
 def test_labelled_turns_are_enough_and_well_formed():
     rows = _labelled()
     assert len(rows) >= 100
-    assert {r["split"] for r in rows} == {"dev", "held_out", "after_run"}
+    assert {r["split"] for r in rows} >= {"dev", "held_out", "after_run"}
     assert all(isinstance(r["in_character"], bool) and r["reason"] for r in rows)
     assert sum(not r["in_character"] for r in rows) >= 20  # enough broken turns to measure recall
     assert sum(r["in_character"] for r in rows) >= 20      # and enough good ones for precision
