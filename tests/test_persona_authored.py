@@ -227,3 +227,28 @@ def test_beat_tags_name_beats_of_the_scenarios_the_line_is_for():
             for x in xs:
                 ids = {b.id for sc in mine if not x.scenarios or sc.id in x.scenarios for b in sc.beats}
                 assert set(x.beats) <= ids, (pid, x.text, x.beats)
+
+
+def test_the_plan_charges_no_persona_call_in_the_authored_mode(make_cfg):
+    from simulator.run.config import plan
+    from simulator.run.estimate import estimate_key
+
+    def persona_calls(**run):
+        cfg = make_cfg(max_turns=4, judge={"enabled": False}, run=run)
+        return estimate_key(cfg, plan(cfg)[0]).roles["persona"].calls
+
+    assert persona_calls(persona_form="chat") == 3  # maya opens with the scenario's own line
+    assert persona_calls(persona_form="authored") == 0
+
+
+def test_auto_is_authored_on_the_embedded_model_where_the_card_can_carry_it(tmp_path):
+    from simulator.conversation.persona_turn import resolve_form
+
+    local = "local/qwen2.5-1.5b"
+    assert resolve_form("auto", local, MAYA, GRIEF) == "authored"
+    assert resolve_form("auto", "openai/gpt-4o-mini", MAYA, GRIEF) == "chat"
+    assert resolve_form("script", local, MAYA, GRIEF) == "script"
+    # a card too thin for this scenario (or a conversation longer than its lines) keeps the script
+    thin = Persona.model_validate(yaml.safe_load(_thin_card(tmp_path).read_text()))
+    assert resolve_form("auto", local, thin, GRIEF) == "script"
+    assert resolve_form("auto", local, MAYA, GRIEF, max_turns=20) == "script"

@@ -22,7 +22,7 @@ GRIEF = load_scenario("grief_missed_last_call")
 
 
 def test_auto_form_is_script_only_where_raw_text_can_be_continued():
-    assert resolve_form("auto", "local/qwen2.5-1.5b") == "script"
+    assert resolve_form("auto", "local/qwen2.5-1.5b") == "script"  # no card: nothing authored to say
     assert resolve_form("auto", "openai/gpt-4o-mini") == "chat"
     assert resolve_form("chat", "local/qwen2.5-1.5b") == "chat"
 

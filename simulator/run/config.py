@@ -68,10 +68,11 @@ class RunOptions(Strict):
         "fallback line (fallback_lines) instead of ending as a persona error; a conversation "
         "whose every generated turn was a fallback is still a persona error")
     persona_form: Literal["auto", "script", "chat", "authored"] = Field(
-        "auto", description="persona request: script = raw completion of a transcript (embedded "
-        "model), chat = role-flipped chat; auto picks script where the provider can continue text; "
-        "authored = every turn after the opening is the card's authored line for the moment "
-        "(fallback_lines, chosen by the appraisal, trust gates and disengagement), no generation")
+        "auto", description="persona request: authored = every turn after the opening is the "
+        "card's authored line for the moment (fallback_lines, chosen by the beat due, the appraisal, "
+        "trust gates and disengagement), no generation; script = raw completion of a transcript "
+        "(embedded model); chat = role-flipped chat; auto = authored on the embedded model where "
+        "the card has enough lines for the scenario, else script; chat on other models")
     persona_examples: int = Field(
         0, ge=0, le=8, description="the card's in-voice lines (fallback_lines, ungated) shown in the "
         "script header as examples of the persona's voice (few-shot); script form only")

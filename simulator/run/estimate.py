@@ -104,7 +104,7 @@ def estimate_conversation(cfg: RunConfig, persona: Persona, scenario: Scenario, 
     p_tok, s_tok = _reply_tokens(p_spec, fill), _reply_tokens(s_spec, fill)
     opening = _opening_fits(persona, scenario)
     conv = stand_in(persona, scenario, turns, p_tok, s_tok, opening)
-    form = resolve_form(cfg.run.persona_form, p_spec.model)
+    form = resolve_form(cfg.run.persona_form, p_spec.model, persona, scenario, cfg.max_turns)
     state = initial_state(persona, scenario)
     pc, sc = RoleCalls(model=p_spec.model), RoleCalls(model=s_spec.model)
     for n in range(1, turns + 1):

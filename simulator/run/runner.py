@@ -106,11 +106,13 @@ def run_scorers(cfg: RunConfig, gateway: Gateway) -> list:
 def conversation_context(cfg: RunConfig, key: RunKey, gateway: Gateway) -> ConvContext:
     """What the conversation graph needs for one planned conversation (also used by the
     inspect_ai solver, simulator/integrations/inspect_task.py)."""
-    return ConvContext(persona=load_persona(key.persona), scenario=load_scenario(key.scenario), gateway=gateway,
+    persona, scenario = load_persona(key.persona), load_scenario(key.scenario)
+    return ConvContext(persona=persona, scenario=scenario, gateway=gateway,
                        persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
                        subject_system=cfg.subject_system_prompt, seed=key.seed,
                        max_tokens=cfg.run.max_tokens_per_conversation,
-                       persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
+                       persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model,
+                                                 persona, scenario, cfg.max_turns),
                        persona_resamples=cfg.run.fidelity_retries,
                        fidelity_gate=cfg.run.fidelity_gate,
                        persona_candidates=cfg.run.persona_candidates,
