@@ -252,3 +252,10 @@ def test_auto_is_authored_on_the_embedded_model_where_the_card_can_carry_it(tmp_
     thin = Persona.model_validate(yaml.safe_load(_thin_card(tmp_path).read_text()))
     assert resolve_form("auto", local, thin, GRIEF) == "script"
     assert resolve_form("auto", local, MAYA, GRIEF, max_turns=20) == "script"
+
+
+def test_an_opening_fallback_tells_rather_than_pushes_back():
+    text, kind = fallback_line(MAYA, state(understood=10), [], closing=False, said=[], scenario=GRIEF.id,
+                               opening=True)
+    assert kind == "detail" and text in {x.text for x in lines_for(MAYA, "detail", GRIEF.id)}
+    assert fallback_line(MAYA, state(understood=10), [], closing=False, said=[], scenario=GRIEF.id)[1] == "pushback"

@@ -50,7 +50,8 @@ def lines_for(persona: Persona, kind: FallbackKind, scenario: str | None) -> lis
 
 
 def fallback_line(persona: Persona, state: PersonaState, beats: Sequence[Beat], *, closing: bool,
-                  said: Sequence[str], scenario: str | None = None) -> tuple[str, FallbackKind] | None:
+                  said: Sequence[str], scenario: str | None = None,
+                  opening: bool = False) -> tuple[str, FallbackKind] | None:
     """The first unsaid line the trust allows: one written for the due beat (`beats` on the
     line) if its kind fits the moment, else of the wanted kind or the next that has one, lines
     not written for a beat before those that are (kept for their beat)."""
@@ -60,6 +61,10 @@ def fallback_line(persona: Persona, state: PersonaState, beats: Sequence[Beat], 
         return line.min_trust <= state.trust and " ".join(line.text.split()) not in used
 
     wanted = wanted_kind(state, beats, closing)
+    if opening and not closing:  # it answers no reply yet: it tells, it does not push back
+        for line in sorted(lines_for(persona, "detail", scenario), key=lambda x: bool(x.beats)):
+            if sayable(line):
+                return line.text, "detail"
     due = {b.id for b in beats}
     if due and wanted != "closing":
         kinds = [wanted] + [k for k in ("escalation", *OPEN_KINDS) if k != wanted]

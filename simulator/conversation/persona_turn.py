@@ -175,7 +175,7 @@ async def speak(
             return PersonaTurn(text=samples[best].text, ended=samples[best].ended, failed=False,
                                samples=samples, kept=best)
     if fallback and (line := fallback_line(persona, state, beats, closing=closing, said=own,
-                                           scenario=scenario.id)):
+                                           scenario=scenario.id, opening=not turns)):
         return PersonaTurn(text=line[0], ended=closing, failed=False, samples=samples, fallback=line[1])
     last = samples[-1]
     return PersonaTurn(text=last.text, ended=last.ended, failed=True, samples=samples)
