@@ -3,6 +3,11 @@
     python -m bench.persona_fidelity generate --forms chat,script [--scenarios N] [--kinds cold,advice,warm]
     python -m bench.persona_fidelity score      # detector precision / recall on the labelled turns
     python -m bench.persona_fidelity conversations --form script --replies 4 --resamples 3
+    python -m bench.persona_fidelity conversations --form authored --subject local/qwen2.5-1.5b
+
+Forms: chat, script, script_fewshot (the script with FEWSHOT in-voice card lines in its header,
+run.persona_examples), authored (the card's line for the moment, no generation). `--subject`
+takes a model string instead of the scripted replies; `--examples N` shows N card lines.
 
 `generate`: for each scenario (with its first suggested persona), the persona's opening, then one
 scripted subject reply in the persona's language (cold/templated, advice-giving, or warm but
@@ -38,6 +43,9 @@ from simulator.core.records import ModelSpec, Turn
 RESULTS = Path(__file__).parent / "results"
 LABELS = Path(__file__).parent.parent / "tests" / "data" / "persona_turns_labelled.jsonl"
 PERSONA = ModelSpec(model="local/qwen2.5-1.5b", temperature=0.8, max_tokens=120)
+# the default run's subject settings (simulator/conf/config.yaml), for --subject local/…
+SUBJECT = {"temperature": 0.7, "max_tokens": 160}
+FEWSHOT = 4  # in-voice card lines in the script header for the form script_fewshot
 
 # Scripted subject replies, per language: the templated-cold one, the advice-giver, the warm but
 # generic one (the register a 1.5B subject mostly writes in).
@@ -129,7 +137,8 @@ async def generate(forms: list[str], kinds: list[str], limit: int | None, out: P
 
                     ps.CUE_BEFORE_REPLY = form != "script_cue_late"  # the first script form measured
                     pt = await speak(gateway, PERSONA, form.split("_")[0], persona, scenario, nxt, turns, beats,  # type: ignore[arg-type]
-                                     seed=1000 * i + 2, resamples=0, replies_so_far=1)
+                                     seed=1000 * i + 2, resamples=0, replies_so_far=1,
+                                     examples=FEWSHOT if form == "script_fewshot" else 0)
                     row = {"id": f"{sid}|{kind}|{form}", "scenario": sid, "persona": pid,
                            "language": persona.language, "task_type": scenario.task_type,
                            "reply_kind": kind, "form": form, "opening": opening, "previous": reply,
@@ -242,7 +251,7 @@ class ScriptedSubject:
 
 async def conversations(form: str, kinds: list[str], replies: int, resamples: int, limit: int | None,
                         out: Path, start: int = 0, candidates: int = 1, scorer: bool = False,
-                        fallback: bool = False) -> None:
+                        fallback: bool = False, subject: str = "scripted", examples: int = 0) -> None:
     """One conversation per scenario through the real graph, scripted subject, re-sampling on."""
     import simulator.conversation.graph as graph_mod
     from simulator.conversation.graph import ConvContext, build_graph
@@ -275,15 +284,18 @@ async def conversations(form: str, kinds: list[str], replies: int, resamples: in
             if sid in done:
                 continue
             persona, scenario = load_persona(pid), load_scenario(sid)
+            s_spec = (ModelSpec(model=f"scripted/{persona.language}") if subject == "scripted"
+                      else ModelSpec(model=subject, **SUBJECT))
             ctx = ConvContext(persona=persona, scenario=scenario, gateway=gateway, persona_spec=PERSONA,
-                              subject_spec=ModelSpec(model=f"scripted/{persona.language}"),
-                              subject_system=None, seed=0, persona_form=form, persona_resamples=resamples,
-                              persona_candidates=candidates, in_character_scorer=scorer,
-                              persona_fallback=fallback)
+                              subject_spec=s_spec, subject_system=None, seed=0, persona_form=form,
+                              persona_resamples=resamples, persona_candidates=candidates,
+                              in_character_scorer=scorer, persona_fallback=fallback,
+                              persona_examples=examples)
             t0 = time.perf_counter()
             drawn.clear()
             conv, _ = await converse(ctx, replies, graph)
             row = {"scenario": sid, "persona": pid, "language": persona.language, "form": form,
+                   "subject": s_spec.model, "examples": examples,
                    "resamples_allowed": resamples, "candidates": candidates, "scorer": scorer,
                    "fallback": fallback, "persona_fallbacks": conv.persona_fallbacks,
                    "persona_calls": sum(1 for s in drawn if "fallback" not in s),
@@ -400,6 +412,9 @@ def main() -> None:
     c.add_argument("--candidates", type=int, default=1, help="persona samples per try (best-of-n)")
     c.add_argument("--scorer", action="store_true", help="the in-character scorer joins the check")
     c.add_argument("--fallback", action="store_true", help="authored fallback lines when every sample fails")
+    c.add_argument("--subject", default="scripted",
+                   help="scripted (the reply kinds in turn) or a model string, e.g. local/qwen2.5-1.5b")
+    c.add_argument("--examples", type=int, default=0, help="in-voice card lines in the script header")
     c.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     if a.cmd == "generate":
@@ -419,10 +434,12 @@ def main() -> None:
             json.dumps(res, indent=2) + "\n")
     elif a.cmd == "conversations":
         tag = f"{a.form}_r{a.resamples}" + (f"_n{a.candidates}" if a.candidates > 1 else "") + \
-            ("_scorer" if a.scorer else "") + ("_fallback" if a.fallback else "")
+            ("_scorer" if a.scorer else "") + ("_fallback" if a.fallback else "") + \
+            (f"_x{a.examples}" if a.examples else "") + \
+            (f"_{a.subject.split('/')[-1]}" if a.subject != "scripted" else "")
         out = a.out or RESULTS / f"persona_fidelity_conversations_{tag}.jsonl"
         asyncio.run(conversations(a.form, a.kinds.split(","), a.replies, a.resamples, a.scenarios, out,
-                                  a.start, a.candidates, a.scorer, a.fallback))
+                                  a.start, a.candidates, a.scorer, a.fallback, a.subject, a.examples))
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ def test_embedded_persona_against_inspects_mock_model(tmp_path, monkeypatch):
     monkeypatch.setenv("EMPATHY_SIM_THREADS", "1")
     log = run_eval(tmp_path, "mockllm/model", personas="maya_grieving_daughter",
                    scenarios="conflict_double_charge_accusation", max_turns=2,
-                   persona_model="local/smollm2-135m", judge=False, fidelity_gate=False)
+                   persona_model="local/smollm2-135m", judge=False, fidelity_gate=False,
+                   config={"run.persona_form": "script"})  # auto would say authored lines: no call
     assert log.status == "success", log.error
     [sample] = log.samples
     persona = [m.text for m in sample.messages if m.role == "user"]

@@ -22,7 +22,7 @@ GRIEF = load_scenario("grief_missed_last_call")
 
 
 def test_auto_form_is_script_only_where_raw_text_can_be_continued():
-    assert resolve_form("auto", "local/qwen2.5-1.5b") == "script"
+    assert resolve_form("auto", "local/qwen2.5-1.5b") == "script"  # no card: nothing authored to say
     assert resolve_form("auto", "openai/gpt-4o-mini") == "chat"
     assert resolve_form("chat", "local/qwen2.5-1.5b") == "chat"
 
@@ -98,7 +98,7 @@ def _flagged(row: dict) -> bool:
 def test_labelled_turns_are_enough_and_well_formed():
     rows = _labelled()
     assert len(rows) >= 100
-    assert {r["split"] for r in rows} == {"dev", "held_out", "after_run"}
+    assert {r["split"] for r in rows} >= {"dev", "held_out", "after_run"}
     assert all(isinstance(r["in_character"], bool) and r["reason"] for r in rows)
     assert sum(not r["in_character"] for r in rows) >= 20  # enough broken turns to measure recall
     assert sum(r["in_character"] for r in rows) >= 20      # and enough good ones for precision

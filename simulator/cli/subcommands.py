@@ -57,13 +57,27 @@ def cmd_validate(args: argparse.Namespace) -> None:
     for p in paths:
         model = Persona if card_kind(p) == "persona" else Scenario
         try:
-            load_card_file(model, p)
+            card = load_card_file(model, p)
+            if args.authored and model is Persona:
+                authored_lines_check(card, p)
         except (CardError, OSError) as e:
             errors += 1
             print(f"empathy-sim: error: {e}")
     print(f"{len(paths) - errors} valid, {errors} invalid")
     if errors:
         raise SystemExit(2)
+
+
+def authored_lines_check(persona, path: Path) -> None:
+    """--authored: the card must carry a whole authored conversation (run.persona_form=authored)
+    in every library scenario that suggests it; the first shortfall is an error naming the field."""
+    from simulator.conversation.fallback import authored_shortfall
+    from simulator.core.card_loader import CardError, load_all
+
+    pairs = [(sc.id, sc.max_turns) for sc in load_all("scenarios") if persona.id in sc.personas]
+    for sid, turns in pairs or [(None, 6)]:  # a card no scenario suggests: a 6-reply conversation
+        if why := authored_shortfall(persona, sid, turns):
+            raise CardError(f"{path}: field fallback_lines: {why}")
 
 
 def card_kind(path: Path) -> str:
@@ -127,6 +141,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_list)
     p = sub.add_parser("validate", help="validate card files (default: all packaged cards)")
     p.add_argument("paths", nargs="*")
+    p.add_argument("--authored", action="store_true",
+                   help="also check that each persona card has enough authored lines (fallback_lines) "
+                        "for run.persona_form=authored in every scenario that suggests it")
     p.set_defaults(fn=cmd_validate)
     p = sub.add_parser("judge", help="re-judge a run's saved conversations")
     p.add_argument("run_dir")

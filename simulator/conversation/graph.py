@@ -50,12 +50,13 @@ class ConvContext:
     seed: int
     max_tokens: int | None = None  # per-conversation cap (persona + subject)
     appraisal: str = "deterministic"  # persona_appraisal: deterministic, llm or hybrid
-    persona_form: str = "chat"     # "script" (raw completion) or "chat"; see persona_turn.py
+    persona_form: str = "chat"     # "script" (raw completion), "chat" or "authored"; persona_turn.py
     persona_resamples: int = 0     # re-samples of a persona turn that fails the fidelity check
     fidelity_gate: bool = True     # False: issues are recorded only (no re-sample, no persona error)
     persona_candidates: int = 1    # samples per try, ranked by the in-character scorer
     in_character_scorer: bool = False  # the persona model's P(in character) joins the check
     persona_fallback: bool = False  # an authored card line when every sample of a turn fails
+    persona_examples: int = 0      # the card's in-voice lines in the script header (few-shot)
 
 
 # ------------------------------------------------------------------ pure routing
@@ -147,7 +148,7 @@ async def persona_node(state: ConvState, config: RunnableConfig) -> dict:
                 current, turns, beats, seed=ctx.seed * 1000 + n, resamples=ctx.persona_resamples,
                 closing=closing, replies_so_far=state.get("replies", 0), gate=ctx.fidelity_gate,
                 candidates=ctx.persona_candidates, scorer=ctx.in_character_scorer,
-                fallback=ctx.persona_fallback,
+                fallback=ctx.persona_fallback, examples=ctx.persona_examples,
             )
             text, ended, failed, samples = spoken.text, spoken.ended, spoken.failed, spoken.samples
             fallback = spoken.fallback

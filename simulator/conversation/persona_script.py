@@ -15,6 +15,7 @@ provider that can continue raw text can use it (the embedded `local/` one, `raw_
 from __future__ import annotations
 
 from simulator.core.cards import Beat, Persona, Scenario
+from simulator.conversation.fallback import example_lines
 from simulator.conversation.persona_prompt import END_MARK, allowed_disclosures, language_name
 from simulator.core.records import PersonaState, Turn
 
@@ -56,8 +57,10 @@ def _heard(v: int) -> str:
             else "feels partly heard" if v < 70 else "feels heard")
 
 
-def script_header(persona: Persona, scenario: Scenario) -> list[str]:
-    """What stays the same all conversation (so the embedded model's prefix states are reused)."""
+def script_header(persona: Persona, scenario: Scenario, examples: int = 0) -> list[str]:
+    """What stays the same all conversation (so the embedded model's prefix states are reused).
+    `examples`: that many of the card's own in-voice lines (few-shot), so the raw completion
+    continues in the persona's voice and language rather than the model's."""
     me, other, c, r = first_name(persona), counterpart_label(persona), persona.culture, persona.relationship
     lines = [
         f"A text conversation, copied exactly as it was typed. {persona.name}"
@@ -85,6 +88,9 @@ def script_header(persona: Persona, scenario: Scenario) -> list[str]:
         f"{language_name(persona.language)}, one short message per line, and each message says "
         f"something new."
     )
+    if shots := example_lines(persona, scenario.id, examples):
+        lines.append(f"How {me} texts, from {me}'s own messages (never sent again word for word):")
+        lines += [f"{me}: {' '.join(t.split())}" for t in shots]
     return lines
 
 
@@ -109,10 +115,10 @@ def script_cue(persona: Persona, scenario: Scenario, state: PersonaState, beats:
 
 def persona_script(
     persona: Persona, scenario: Scenario, state: PersonaState, turns: list[Turn], beats: list[Beat],
-    *, closing: bool = False, replies_so_far: int = 0,
+    *, closing: bool = False, replies_so_far: int = 0, examples: int = 0,
 ) -> str:
     me, other = first_name(persona), counterpart_label(persona)
-    lines = script_header(persona, scenario) + [""]
+    lines = script_header(persona, scenario, examples) + [""]
     said = [f"{me if t.speaker == 'persona' else other}: {' '.join(t.text.split())}" for t in turns]
     cue = script_cue(persona, scenario, state, beats, closing=closing, replies_so_far=replies_so_far)
     if CUE_BEFORE_REPLY and turns and turns[-1].speaker == "subject":

@@ -97,6 +97,11 @@ def _find(kind: str, card_id: str) -> Path:
     raise CardError(f"unknown {kind[:-1]} id {card_id!r}; known: {known} … (see `empathy-sim list`)")
 
 
+def card_path(kind: str, card_id: str) -> Path:
+    """The file a card id resolves to ('personas' or 'scenarios'), for messages that name it."""
+    return _find(kind, card_id)
+
+
 def list_ids(kind: str) -> list[str]:
     ids: dict[str, None] = {}
     for d in card_dirs(kind):

@@ -96,7 +96,7 @@ class Disclosure(Strict):
     never: list[str] = []
 
 
-FallbackKind = Literal["pushback", "detail", "softening", "closing"]
+FallbackKind = Literal["pushback", "detail", "escalation", "softening", "closing"]
 
 
 class FallbackLine(Strict):
@@ -105,6 +105,12 @@ class FallbackLine(Strict):
 
     text: str = Field(min_length=1)
     min_trust: int = Field(0, ge=0, le=100)
+    scenarios: list[str] = Field(
+        [], description="scenario ids the line belongs to (a line about one situation must not be "
+        "said in another the persona is also in); empty: every scenario")
+    beats: list[str] = Field(
+        [], description="ids of the scenario beats the line brings in: said first when that beat "
+        "is due (run.persona_form=authored), kept back before")
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulator.core.card_loader import list_ids, load_persona, load_scenario
+from simulator.core.card_loader import CardError, card_path, list_ids, load_persona, load_scenario
 from simulator.core.records import ModelSpec, RunKey
 
 
@@ -67,9 +67,15 @@ class RunOptions(Strict):
         True, description="when every sample of a persona turn fails, say the card's authored "
         "fallback line (fallback_lines) instead of ending as a persona error; a conversation "
         "whose every generated turn was a fallback is still a persona error")
-    persona_form: Literal["auto", "script", "chat"] = Field(
-        "auto", description="persona request: script = raw completion of a transcript (embedded "
-        "model), chat = role-flipped chat; auto picks script where the provider can continue text")
+    persona_form: Literal["auto", "script", "chat", "authored"] = Field(
+        "auto", description="persona request: authored = every turn after the opening is the "
+        "card's authored line for the moment (fallback_lines, chosen by the beat due, the appraisal, "
+        "trust gates and disengagement), no generation; script = raw completion of a transcript "
+        "(embedded model); chat = role-flipped chat; auto = authored on the embedded model where "
+        "the card has enough lines for the scenario, else script; chat on other models")
+    persona_examples: int = Field(
+        0, ge=0, le=8, description="the card's in-voice lines (fallback_lines, ungated) shown in the "
+        "script header as examples of the persona's voice (few-shot); script form only")
     max_tokens_budget: int | None = Field(None, ge=1)
     max_tokens_per_conversation: int | None = Field(None, ge=1, description="persona+subject tokens; over it the conversation stops as an error")
     max_cost_usd: float | None = Field(None, ge=0)
@@ -104,6 +110,8 @@ class RunConfig(Strict):
         d["persona_form"] = run["persona_form"]
         for k in ("persona_candidates", "in_character_scorer", "persona_fallback"):
             d[k] = run[k]
+        if run["persona_examples"]:  # only when set, so earlier runs keep their hash
+            d["persona_examples"] = run["persona_examples"]
         d["fidelity_gate"] = run["fidelity_gate"]
         for spec in d["models"].values():
             spec.pop("timeout_s", None)
@@ -151,9 +159,23 @@ def plan(cfg: RunConfig) -> list[RunKey]:
             load_persona(pid)
             for seed in cfg.seeds:
                 keys.append(RunKey(persona=pid, scenario=sid, subject=cfg.models.subject.model, seed=seed))
+    if cfg.run.persona_form == "authored":
+        authored_check(cfg, keys)
     seen, unique = set(), []
     for k in keys:
         if k.record_id() not in seen:
             seen.add(k.record_id())
             unique.append(k)
     return unique
+
+
+def authored_check(cfg: RunConfig, keys: list[RunKey]) -> None:
+    """run.persona_form=authored says one unsaid card line per persona turn: refuse, naming the
+    file and field, a card that would run out of lines before the conversation ends."""
+    from simulator.conversation.fallback import authored_shortfall  # lazy: keeps config light
+
+    for k in keys:
+        sc = load_scenario(k.scenario)
+        why = authored_shortfall(load_persona(k.persona), sc.id, cfg.max_turns or sc.max_turns)
+        if why:
+            raise CardError(f"{card_path('personas', k.persona)}: field fallback_lines: {why}")

@@ -97,21 +97,22 @@ def estimate_conversation(cfg: RunConfig, persona: Persona, scenario: Scenario, 
     from simulator.conversation.appraisal import context_from_turns, initial_state
     from simulator.conversation.graph import _opening_fits
     from simulator.conversation.persona_prompt import subject_messages
-    from simulator.conversation.persona_turn import persona_request, resolve_form
+    from simulator.conversation.persona_turn import generation_form, persona_request, resolve_form
 
     turns = cfg.max_turns or scenario.max_turns
     p_spec, s_spec = cfg.models.persona, cfg.models.subject
     p_tok, s_tok = _reply_tokens(p_spec, fill), _reply_tokens(s_spec, fill)
     opening = _opening_fits(persona, scenario)
     conv = stand_in(persona, scenario, turns, p_tok, s_tok, opening)
-    form = resolve_form(cfg.run.persona_form, p_spec.model)
+    form = resolve_form(cfg.run.persona_form, p_spec.model, persona, scenario, cfg.max_turns)
     state = initial_state(persona, scenario)
     pc, sc = RoleCalls(model=p_spec.model), RoleCalls(model=s_spec.model)
     for n in range(1, turns + 1):
         before = conv.turns[: 2 * (n - 1)]
-        if not (n == 1 and opening):
+        if not (n == 1 and opening) and not (form == "authored" and n > 1):  # authored: no call
             beats = [b for b in scenario.beats if b.at_turn == n]
-            _, messages = persona_request(form, p_spec, persona, scenario, state, before, beats,
+            _, messages = persona_request(generation_form(form, p_spec.model), p_spec, persona,
+                                          scenario, state, before, beats,
                                           closing=False, replies_so_far=n - 1)
             _charge(pc, messages, p_tok)
         upto = conv.turns[: 2 * n - 1]

@@ -83,7 +83,9 @@ async def converse(ctx: ConvContext, max_turns: int, graph) -> tuple[Conversatio
     state = await graph.ainvoke(init, config={
         "recursion_limit": recursion_limit(max_turns), "configurable": {"ctx": ctx},
     })
-    if not state.get("error") and (err := all_fallback_error(state["turns"])):
+    # in the authored mode every turn after the opening is authored by design, not a failure
+    if (ctx.persona_form != "authored" and not state.get("error")
+            and (err := all_fallback_error(state["turns"]))):
         state["error"] = err
     conv = Conversation(
         turns=state["turns"], stop_reason=stop_reason(state) or "max_turns",
@@ -104,16 +106,19 @@ def run_scorers(cfg: RunConfig, gateway: Gateway) -> list:
 def conversation_context(cfg: RunConfig, key: RunKey, gateway: Gateway) -> ConvContext:
     """What the conversation graph needs for one planned conversation (also used by the
     inspect_ai solver, simulator/integrations/inspect_task.py)."""
-    return ConvContext(persona=load_persona(key.persona), scenario=load_scenario(key.scenario), gateway=gateway,
+    persona, scenario = load_persona(key.persona), load_scenario(key.scenario)
+    return ConvContext(persona=persona, scenario=scenario, gateway=gateway,
                        persona_spec=cfg.models.persona, subject_spec=cfg.models.subject,
                        subject_system=cfg.subject_system_prompt, seed=key.seed,
                        max_tokens=cfg.run.max_tokens_per_conversation,
-                       persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model),
+                       persona_form=resolve_form(cfg.run.persona_form, cfg.models.persona.model,
+                                                 persona, scenario, cfg.max_turns),
                        persona_resamples=cfg.run.fidelity_retries,
                        fidelity_gate=cfg.run.fidelity_gate,
                        persona_candidates=cfg.run.persona_candidates,
                        in_character_scorer=cfg.run.in_character_scorer,
                        persona_fallback=cfg.run.persona_fallback,
+                       persona_examples=cfg.run.persona_examples,
                        appraisal=cfg.persona_appraisal)
 
 
