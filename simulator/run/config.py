@@ -108,6 +108,10 @@ class RunConfig(Strict):
         run = d.pop("run")
         d["fidelity_retries"] = run["fidelity_retries"]
         d["persona_form"] = run["persona_form"]
+        if run["persona_form"] == "auto":
+            # auto now means authored card lines on local/ models (docs/persona_fidelity.md s.7):
+            # a run directory made when it meant generated lines is not resumed as if the same
+            d["persona_auto"] = 2
         for k in ("persona_candidates", "in_character_scorer", "persona_fallback"):
             d[k] = run[k]
         if run["persona_examples"]:  # only when set, so earlier runs keep their hash
