@@ -114,7 +114,7 @@ def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
 
     for name, value in (("--persona-failed", args.persona_failed), ("--persona-k", args.persona_k)):
         if value < 1:
-            fail(f"{name} must be {'positive' if name == '--limit' else 'non-negative'}, got {value}")
+            fail(f"{name} must be positive, got {value}")
     out = Path(args.out)
     cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
     st = PersonaSettings(data_dir=data_dir, model=args.persona_model, failed=args.persona_failed, k=args.persona_k,

@@ -34,7 +34,7 @@ def resolve_form(form: PersonaForm, model: str, persona: Persona | None = None,
     """auto: on the embedded model the authored lines where the card has enough of them for this
     scenario, else the script form (raw text continued); chat on other models. On the embedded
     model a generated persona stayed out of character in 38-54 % of kept turns and the authored
-    one in none (docs/persona_fidelity.md, section 7)."""
+    one in 3 of 97 by reading (docs/persona_fidelity.md, section 7)."""
     if form != "auto":
         return form
     if not is_embedded(model):
