@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from bench.judge_probes import hq_lq_accuracy
 from judges.calibration import datasets as ds
 from judges.calibration.esconv import read_esconv
 from judges.calibration.metrics import auc, figure
@@ -65,10 +66,11 @@ def strategy_turns(data_dir: Path) -> list[tuple[str, str, int]]:
     return out
 
 
+HQ_LQ = [ds.PAIR_REPLIES.index(k) for k in (*ds.PAIR_HIGH, *ds.PAIR_LOW)]  # mq1 left out
+
+
 def pair_accuracy(s: np.ndarray, idx: np.ndarray) -> float:
-    s = s.reshape(-1, len(ds.PAIR_REPLIES))[idx]
-    d = s[:, :2, None] - s[:, None, 3:]  # hq1, hq2 against lq1..lq5
-    return float(((d > 0) + 0.5 * (d == 0)).mean())
+    return hq_lq_accuracy(s.reshape(-1, len(ds.PAIR_REPLIES))[idx][:, HQ_LQ])
 
 
 def situation_accuracy(s: np.ndarray, y: np.ndarray) -> float:

@@ -40,6 +40,7 @@ import numpy as np
 
 from judges.calibration import aita, datasets as ds
 from judges.calibration.judge import PROB_ROLES, ROLES as SET_ROLES
+from bench.judge_probes import hq_lq_accuracy
 from judges.calibration.metrics import auc, bootstrap_ci, figure, spearman
 from judges.llm_judges.answers import TOP_LOGPROBS, read_yes_no
 from judges.llm_judges.contexts import quote
@@ -126,12 +127,6 @@ async def pair_reply(gateway: Gateway, spec: ModelSpec, prompt: str, reply: str,
     return out
 
 
-def hq_lq(scores: np.ndarray) -> float:
-    """(prompts, 7) in PAIR_KEYS order: share of hq > lq pairs, ties 1/2."""
-    hi, lo = scores[:, :2], scores[:, 2:]
-    return float(((hi[:, :, None] > lo[:, None, :]) + 0.5 * (hi[:, :, None] == lo[:, None, :])).mean())
-
-
 def pair_scores(raw: list[list[dict]], lengths: np.ndarray, tune: slice) -> dict[str, np.ndarray]:
     """Every variant's (prompts, 7) score; fitted variants are fitted on the `tune` rows only."""
     from sklearn.linear_model import LogisticRegression
@@ -177,8 +172,8 @@ def pair_figures(scores: dict[str, np.ndarray], rows: slice, seed: int, resample
     out = {}
     for name, s in scores.items():
         s = s[rows]
-        fig = figure(lambda i: hq_lq(s[i]), len(s), seed, resamples)
-        diff = lambda i: hq_lq(s[i]) - hq_lq(length[i])  # noqa: E731
+        fig = figure(lambda i: hq_lq_accuracy(s[i]), len(s), seed, resamples)
+        diff = lambda i: hq_lq_accuracy(s[i]) - hq_lq_accuracy(length[i])  # noqa: E731
         fig["minus_length"] = {"value": round(diff(np.arange(len(s))), 4),
                                "ci": bootstrap_ci(diff, len(s), seed, resamples)}
         out[name] = fig
