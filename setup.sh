@@ -12,8 +12,8 @@ extras=""
 if [ "${1:-}" = "--test" ]; then extras="[test]"; fi
 # llama-cpp-python's source build also compiles its multimodal (mtmd/llava) library, which the
 # project never loads: leaving it out cut the build from 648 s to 529 s on 2 cores (bench/README.md, (g)).
-# A CMAKE_ARGS of your own (e.g. a GPU backend) replaces this.
-export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
+# A CMAKE_ARGS of your own (e.g. a GPU backend) is added after it; -DLLAVA_BUILD=ON there wins.
+export CMAKE_ARGS="-DLLAVA_BUILD=OFF${CMAKE_ARGS:+ $CMAKE_ARGS}"
 "$PY" -m pip install --disable-pip-version-check -q -e ".${extras}"
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
