@@ -71,13 +71,12 @@ def cmd_validate(args: argparse.Namespace) -> None:
 def authored_lines_check(persona, path: Path) -> None:
     """--authored: the card must carry a whole authored conversation (run.persona_form=authored)
     in every library scenario that suggests it; the first shortfall is an error naming the field."""
-    from simulator.conversation.fallback import authored_shortfall
-    from simulator.core.card_loader import CardError, load_all
+    from simulator.conversation.fallback import check_authored
+    from simulator.core.card_loader import load_all
 
     pairs = [(sc.id, sc.max_turns) for sc in load_all("scenarios") if persona.id in sc.personas]
     for sid, turns in pairs or [(None, 6)]:  # a card no scenario suggests: a 6-reply conversation
-        if why := authored_shortfall(persona, sid, turns):
-            raise CardError(f"{path}: field fallback_lines: {why}")
+        check_authored(persona, path, sid, turns)
 
 
 def card_kind(path: Path) -> str:

@@ -13,7 +13,9 @@ them, in the persona's language; a line tagged with `scenarios` is said only in 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+from simulator.core.card_loader import CardError
 from simulator.core.cards import Beat, FallbackKind, FallbackLine, Persona
 from simulator.core.records import PersonaState
 
@@ -112,3 +114,10 @@ def authored_shortfall(persona: Persona, scenario: str | None, max_turns: int) -
              f"{need} needed for {max_turns} replies"] if free < need else []
     parts += [f"no {k} line for {where}" for k in missing]
     return "; ".join(parts) + " (run.persona_form=authored says one unsaid line per turn)"
+
+
+def check_authored(persona: Persona, path: Path, scenario: str | None, max_turns: int) -> None:
+    """Refuse, naming the card file and field, a card whose authored lines would run out before a
+    conversation of `max_turns` replies ends (the one message for `run` and `validate --authored`)."""
+    if why := authored_shortfall(persona, scenario, max_turns):
+        raise CardError(f"{path}: field fallback_lines: {why}")

@@ -88,18 +88,14 @@ def load_card_file(model: type[T], path: Path) -> T:
     return validate_card(model, read_yaml(path), path)
 
 
-def _find(kind: str, card_id: str) -> Path:
+def card_path(kind: str, card_id: str) -> Path:
+    """The file a card id resolves to ('personas' or 'scenarios'); unknown ids list the known."""
     for d in card_dirs(kind):
         p = d / f"{card_id}.yaml"
         if p.is_file():
             return p
     known = ", ".join(list_ids(kind)[:12])
     raise CardError(f"unknown {kind[:-1]} id {card_id!r}; known: {known} … (see `empathy-sim list`)")
-
-
-def card_path(kind: str, card_id: str) -> Path:
-    """The file a card id resolves to ('personas' or 'scenarios'), for messages that name it."""
-    return _find(kind, card_id)
 
 
 def list_ids(kind: str) -> list[str]:
@@ -113,12 +109,12 @@ def list_ids(kind: str) -> list[str]:
 
 @lru_cache(maxsize=512)
 def load_persona(persona_id: str) -> Persona:
-    return load_card_file(Persona, _find("personas", persona_id))
+    return load_card_file(Persona, card_path("personas", persona_id))
 
 
 @lru_cache(maxsize=512)
 def load_scenario(scenario_id: str) -> Scenario:
-    return load_card_file(Scenario, _find("scenarios", scenario_id))
+    return load_card_file(Scenario, card_path("scenarios", scenario_id))
 
 
 def load_all(kind: str) -> list:

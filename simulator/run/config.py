@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulator.core.card_loader import CardError, card_path, list_ids, load_persona, load_scenario
+from simulator.core.card_loader import card_path, list_ids, load_persona, load_scenario
 from simulator.core.records import ModelSpec, RunKey
 
 
@@ -176,10 +176,9 @@ def plan(cfg: RunConfig) -> list[RunKey]:
 def authored_check(cfg: RunConfig, keys: list[RunKey]) -> None:
     """run.persona_form=authored says one unsaid card line per persona turn: refuse, naming the
     file and field, a card that would run out of lines before the conversation ends."""
-    from simulator.conversation.fallback import authored_shortfall  # lazy: keeps config light
+    from simulator.conversation.fallback import check_authored  # lazy: keeps config light
 
     for k in keys:
         sc = load_scenario(k.scenario)
-        why = authored_shortfall(load_persona(k.persona), sc.id, cfg.max_turns or sc.max_turns)
-        if why:
-            raise CardError(f"{card_path('personas', k.persona)}: field fallback_lines: {why}")
+        check_authored(load_persona(k.persona), card_path("personas", k.persona), sc.id,
+                       cfg.max_turns or sc.max_turns)
