@@ -100,6 +100,21 @@ def test_miss_after_a_good_reply_is_a_setback():
     assert s2.emotions["guilt"] > s1.emotions["guilt"]
 
 
+def test_a_reply_people_read_as_understanding_meets_the_feeling_without_naming_it():
+    # No word of the hidden emotions (grief, guilt, exhaustion, relief, shame): the EPITOME head
+    # reads an emotional reaction and an interpretation, and that counts as the feeling met.
+    s0 = initial_state(MAYA, GRIEF)
+    ctx = AppraisalContext(persona=MAYA, scenario=GRIEF, brought_in=(GRIEF.beats[0].content,))
+    warm = "That sounds so painful. You wanted to be there for her, and it makes sense you keep going back to it."
+    cold = "It is important to seek professional help. Please contact a counselor."
+    a, c = appraise(warm, ctx, s0), appraise(cold, ctx, s0)
+    assert a.reads_empathic is not None and a.reads_empathic > c.reads_empathic + 0.1
+    assert a.reads_empathic > a.feeling_named  # the head, not the emotion words, carries it
+    unread = a.model_copy(update={"reads_empathic": None})
+    assert a.overall > unread.overall  # max(named, reads) replaced named
+    assert "did not name what I actually feel" not in a.notes
+
+
 # ---------------------------------------------------------------- llm and hybrid modes
 
 

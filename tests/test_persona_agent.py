@@ -22,7 +22,7 @@ PERSONA_LINES = [
     "i let her last call go to voicemail",
     "everyone says she knew. that isn't the point",
     "part of me is relieved and i hate that",
-    "thanks. i think i'll try to sleep",
+    "forget it. going to bed",
 ]
 
 

@@ -4,7 +4,8 @@ A reply is appraised against what the simulator knows (issue 14, item 2), never 
 reading of the persona's own last message:
 
 - the hidden state: its emotions and their intensities as the state holds them (how intense a
-  reply must sound, and which feelings it should name);
+  reply must sound, and which feelings it should name; a reply that reads to people as an
+  emotional reaction or interpretation, by the head fitted on EPITOME, meets the feeling too);
 - the scenario's salient details, the beats brought in so far and the disclosures made (what a
   reply can engage with);
 - the register the relationship and culture call for (how much hedging reads as coldness);
@@ -53,6 +54,10 @@ NEUTRAL = 0.4
 HEADROOM = 60
 # Semantic overlap (cosine) mapped onto 0..1 between these points.
 SEM_FLOOR, SEM_FULL = 0.15, 0.55
+# The EPITOME head's log-odds at which a reply fully reads as understanding (p = 0.82). Chosen on
+# the ESConv tune half only (the probability itself, 1, 1.5, 2, 3 tried): the probability gave a
+# stock "It is important to seek professional help" 0.57, enough to keep a cold subject "heard".
+READS_FULL = 1.5
 MIN_CONTENT_WORDS = 3        # fewer content words than this engage nothing ("hi", "ok bye")
 REPEAT_AT = 0.7              # content-word overlap with an earlier reply that counts as a repeat
 
@@ -138,6 +143,22 @@ def _semantic(reply: str, details: list[str]) -> float | None:
     return _unit((best - SEM_FLOOR) / (SEM_FULL - SEM_FLOOR))
 
 
+def _reads_empathic(reply: str, ctx: AppraisalContext) -> float | None:
+    """How clearly people would see an emotional reaction or an interpretation in the reply: the
+    log-odds of the head fitted on EPITOME over READS_FULL, 0..1 (an even chance or less is 0), as
+    an answer to the latest thing the persona brought in (else the scenario's first salient
+    detail): card text, never the persona's own generated words. None without the embedder."""
+    try:
+        from judges.instruments import embeddings
+        from judges.instruments.learned import reply_quality
+    except ImportError:
+        return None
+    answers = ctx.brought_in[-1] if ctx.brought_in else (ctx.details[0] if ctx.details else "")
+    if not reply.strip() or not answers or not embeddings.available():
+        return None
+    return _unit(reply_quality(reply, answers, head="epitome-fit") / READS_FULL)
+
+
 def appraise(reply: str, ctx: AppraisalContext, state: PersonaState) -> Appraisal:
     """How well the reply met the person, from the hidden state and the card (deterministic)."""
     from judges.instruments import affect_intensity, capitulation, detail_overlap, distancing, granularity
@@ -185,14 +206,15 @@ def appraise(reply: str, ctx: AppraisalContext, state: PersonaState) -> Appraisa
             notes.append("went along with what I said when it should not have")
     if need > 0 and intensity < 0.5:
         notes.append("reply sounded flatter than I feel")
-    if named < 0.3:
+    reads = _reads_empathic(reply, ctx)
+    if max(named, reads or 0.0) < 0.3:
         notes.append("did not name what I actually feel")
     if detail < 0.2:
         notes.append("did not engage what I brought in")
     if register < 0.5:
         notes.append("spoke to me from a distance")
     return Appraisal(
-        intensity_met=_unit(intensity), feeling_named=named, detail_engaged=_unit(detail),
+        intensity_met=_unit(intensity), feeling_named=named, reads_empathic=reads, detail_engaged=_unit(detail),
         register_fit=_unit(register), stance_held=stance, notes=notes, mode="deterministic",
     )
 

@@ -117,6 +117,9 @@ class Appraisal(Record):
 
     intensity_met: float = Field(ge=0, le=1)
     feeling_named: float = Field(ge=0, le=1)
+    reads_empathic: float | None = Field(
+        None, ge=0, le=1, description="P(people read an emotional reaction or interpretation), EPITOME head; "
+        "None without the sentence embedder")
     detail_engaged: float = Field(ge=0, le=1)
     register_fit: float = Field(ge=0, le=1)
     stance_held: float | None = Field(
@@ -130,7 +133,10 @@ class Appraisal(Record):
     def overall(self) -> float:
         """0..1. The register scales the rest: a reply in the wrong register does not reach the
         person however much it names or engages (strong feeling met in a claims-department voice)."""
-        parts = [self.intensity_met, self.feeling_named, self.detail_engaged]
+        # The feeling is met when the reply names it or reads to people as understanding it
+        # (naming alone ordered real ESConv seekers' outcomes below chance: docs/calibration.md).
+        feeling = self.feeling_named if self.reads_empathic is None else max(self.feeling_named, self.reads_empathic)
+        parts = [self.intensity_met, feeling, self.detail_engaged]
         if self.stance_held is not None:
             parts.append(self.stance_held)
         return sum(parts) / len(parts) * (0.4 + 0.6 * self.register_fit)
