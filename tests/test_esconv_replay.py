@@ -131,3 +131,12 @@ def test_calibrate_persona_command_on_a_slice(tmp_path):
     assert res["deterministic"]["whole"]["all"]["n"] == 12
     md = (out / "persona_calibration.md").read_text()
     assert "baseline: mean reply length (words)" in md and "AUC success vs failed" in md
+
+
+@needs_data
+def test_calibrate_persona_ship_refuses_a_slice(tmp_path):
+    # --ship writes the packaged figures: a --limit slice must never replace them.
+    cmd = [sys.executable, "-m", "simulator.cli.main", "calibrate", "--persona", "--data", str(REAL),
+           "--limit", "2", "--bootstrap", "5", "--out", str(tmp_path / "cal"), "--quiet", "--ship"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "drop --limit" in proc.stderr

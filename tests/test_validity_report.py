@@ -97,3 +97,36 @@ def test_the_shipped_figures_belong_to_the_current_default_judge(monkeypatch):
     assert fig["status"] == "calibrated" and fig["set"] == "aita_sycophancy" and fig["n"] > 0
     assert validity.criterion_validity("local/qwen2.5-1.5b", "prob", "other-version", "cognitive")["status"] == "uncalibrated"
     assert validity.instrument_validity("length_words")["status"] == "baseline"
+
+
+def test_the_persona_final_state_shows_its_agreement_with_real_seekers(fake, make_cfg, monkeypatch):
+    # The shipped block: the deterministic appraisal's held-out ESConv AUC, length beside it.
+    monkeypatch.delenv("EMPATHY_SIM_VALIDITY", raising=False)
+    shipped = validity.persona_validity("understood")
+    assert shipped["status"] == "calibrated" and shipped["set"] == "esconv"
+    assert shipped["beats_length"] == (shipped["value"] > shipped["length_value"])
+    assert validity.persona_validity("understood", mode="llm")["status"] == "uncalibrated"
+    run_dir = _run(fake, make_cfg)
+    ms = json.loads(write_summary(run_dir).read_text())["models"]["fake/subject"]
+    assert ms["final_state_validity"]["understood"]["value"] == shipped["value"]
+    distrust = json.loads(write_summary(run_dir).read_text())["distrust"]
+    assert any("final felt-understood" in x for x in distrust) == (not shipped["clearly_beats_length"])
+    paths = write_report(run_dir)
+    md, html = paths["md"].read_text(), paths["html"].read_text()
+    line = next(x for x in md.splitlines() if x.startswith("| understood |"))
+    assert "auc_success_vs_failed" in line and "esconv" in line and "reply length" in line
+    assert "Agreement with people (final understood): auc_success_vs_failed" in html
+
+
+def test_persona_validity_block_comes_from_the_report_half_of_the_prefix_view():
+    from simulator.conversation.persona_calibration import validity_block
+
+    def fig(v):
+        return {"value": v, "ci": [v - 0.1, v + 0.1], "n": 40}
+    views = {view: {split: {"auc": {"understood": fig(0.7 if (view, split) == ("prefix", "report") else 0.1),
+                                    "trust": fig(0.6), "words": fig(0.65)}}
+                    for split in ("all", "tune", "report")} for view in ("prefix", "whole")}
+    res = {"created": "t", "command": "c", "prefix_k": 5, "deterministic": views}
+    b = validity_block(res)
+    assert b["mode"] == "deterministic" and b["figures"]["understood"]["value"] == 0.7
+    assert b["figures"]["understood"]["length_value"] == 0.65 and b["figures"]["trust"]["n"] == 40

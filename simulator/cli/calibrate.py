@@ -39,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the call cache")
     p.add_argument("--no-metamorphic", action="store_true", help="skip the failure-injection checks")
     p.add_argument("--ship", action="store_true",
-                   help="also merge the judge figures into the packaged simulator/core/validity.json")
+                   help="also merge the judge figures (with --persona: the appraisal's ESConv figures) into the "
+                        "packaged simulator/core/validity.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table on stdout")
     p.add_argument("--persona", action="store_true",
                    help="instead: replay ESConv / FailedESConv supporter turns to the persona's appraisal "
@@ -115,6 +116,8 @@ def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
     for name, value in (("--persona-failed", args.persona_failed), ("--persona-k", args.persona_k)):
         if value < 1:
             fail(f"{name} must be positive, got {value}")
+    if args.ship and args.limit:
+        fail("--ship writes the packaged figures, which must come from every conversation: drop --limit")
     out = Path(args.out)
     cache = None if args.no_cache else (Path(args.cache_path) if args.cache_path else out / ".cache" / "calls.sqlite3")
     st = PersonaSettings(data_dir=data_dir, model=args.persona_model, failed=args.persona_failed, k=args.persona_k,
@@ -125,6 +128,15 @@ def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
     except EsconvError as e:
         fail(str(e))
     js, md = write(res, out)
+    if args.ship:  # what summaries show beside the persona's final state
+        from simulator.conversation.persona_calibration import validity_block
+        from simulator.core import validity
+
+        shipped = Path(validity.__file__).with_name(validity.SHIPPED)
+        merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
+        merged["persona"] = validity_block(res)
+        shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
+        print(f"validity → {shipped}")
     if not args.quiet:
         print(md.read_text("utf-8"))
     print(f"persona calibration → {js}\npersona calibration → {md}")

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from simulator.conversation import esconv_replay as rp
 from judges.calibration.esconv import read_esconv
+from simulator.core.validity import SOURCES
+
+SOURCE = SOURCES["esconv"]
 
 
 @dataclass
@@ -120,6 +123,23 @@ def markdown(res: dict) -> str:
             out += [f"- {e['conversation']}: reply \"{e['reply']}\" → \"{e['reason']}\" "
                     f"(understood {e['understood']}, trust {e['trust']})" for e in m["examples"]]
     return "\n".join(out) + "\n"
+
+
+def validity_block(res: dict) -> dict:
+    """The validity file's `persona` block: how the deterministic appraisal's final state agreed
+    with real seekers, held out (report half, first PREFIX_K replies), with length beside it."""
+    m = res["deterministic"]["prefix"]["report"]
+    words = m["auc"]["words"]
+    block = {}
+    for key in ("understood", "trust"):
+        fig = m["auc"][key]
+        if fig.get("value") is None:
+            continue
+        block[key] = {"set": "esconv", "source": SOURCE, "metric": "auc_success_vs_failed",
+                      "view": f"first {res['prefix_k']} replies, report half", "value": fig["value"],
+                      "ci": fig.get("ci"), "n": fig.get("n"), "length_value": words.get("value"),
+                      "length_ci": words.get("ci")}
+    return {"mode": "deterministic", "created": res["created"], "command": res["command"], "figures": block}
 
 
 def write(res: dict, out_dir: Path) -> tuple[Path, Path]:

@@ -44,6 +44,7 @@ SOURCES = {
     "pair": "PAIR counselling reflections (Min et al. 2022)",
     "welivita_pu": "Welivita & Pu 2024 crowd ratings (EmpatheticDialogues)",
     "aita_sycophancy": "AITA sycophancy ratings (Strickler et al. 2025, on ELEPHANT posts)",
+    "esconv": "ESConv and FailedESConv (Liu et al. 2021): successful vs failed support, seekers' own surveys",
 }
 
 
@@ -83,6 +84,16 @@ def criterion_validity(model: str, method: str, judge_version: str, criterion: s
     fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
     if fig is None:
         return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
+    return {"status": "calibrated", **fig, **_against_length(fig)}
+
+
+def persona_validity(name: str, mode: str = "deterministic", path: str | None = None) -> dict:
+    """As criterion_validity, for the persona's final state (understood, trust) under appraisal
+    `mode`: replayed real supporter turns told successful from failed ESConv conversations this well."""
+    block = load(path).get("persona") or {}
+    fig = (block.get("figures") or {}).get(name) if block.get("mode") == mode else None
+    if fig is None:
+        return {"status": "uncalibrated", "why": f"the {mode} appraisal's {name} was not checked against real seekers"}
     return {"status": "calibrated", **fig, **_against_length(fig)}
 
 

@@ -114,7 +114,7 @@ def _heatmaps(model: str, recs: list) -> str:
             f'<div class="scroll" id="{box}">{"".join(panes)}</div>')
 
 
-def _trajectories(model: str, recs: list) -> str:
+def _trajectories(model: str, recs: list, ms: dict) -> str:
     series = [trajectory(r) for r in recs if r.trajectory]
     if not series:
         return '<h3>Emotional trajectory</h3><p class="muted">no hidden-state trajectories recorded</p>'
@@ -122,7 +122,10 @@ def _trajectories(model: str, recs: list) -> str:
     chart = trajectory_panels(series, avg, f"{model}: persona understood and trust per reply")
     return (f'<h3>Emotional trajectory</h3><p class="muted">Thin lines: one per conversation ({len(series)}); '
             f'bold: the mean over conversations still running at that reply. Each conversation also has its own '
-            f'chart in <a href="#transcripts">the transcripts</a>.</p><div class="scroll">{chart}</div>')
+            f'chart in <a href="#transcripts">the transcripts</a>.</p>'
+            f'<p class="validity">Agreement with people (final understood): '
+            f'{_h(validity_note((ms.get("final_state_validity") or {}).get("understood")))}</p>'
+            f'<div class="scroll">{chart}</div>')
 
 
 def _instruments(ms: dict) -> str:
@@ -155,7 +158,7 @@ def model_card(d: ReportData, model: str) -> str:
             'conversations.</p></div></div>'
             + _per_reply(ms) + f'<h3>Conflict avoidance at tension points</h3><p>{_h(tension_line(ms))}</p>'
             + _breakdown(ms.get("by"), "task_type") + _breakdown(ms.get("by"), "theme")
-            + _heatmaps(model, recs) + _trajectories(model, recs) + _instruments(ms) + "</section>")
+            + _heatmaps(model, recs) + _trajectories(model, recs, ms) + _instruments(ms) + "</section>")
 
 
 def _per_reply(ms: dict) -> str:

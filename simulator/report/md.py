@@ -57,7 +57,9 @@ def _model(name: str, ms: dict) -> list[str]:
         out += md_table([field] + list(CRITERIA), rows)
     fs = ms.get("final_state") or {}
     out += ["### Final persona state", ""]
-    out += md_table(["", "mean [95% CI] n"], [[k, stat(fs.get(k))] for k in ("understood", "trust")])
+    fv = ms.get("final_state_validity") or {}
+    out += md_table(["", "mean [95% CI] n", "agreement with people"],
+                    [[k, stat(fs.get(k)), validity_note(fv.get(k))] for k in ("understood", "trust")])
     inst = ms.get("instruments") or {}
     if inst:
         out += ["### Instruments (per conversation mean)", ""]

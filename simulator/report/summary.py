@@ -16,7 +16,7 @@ from statistics import mean
 
 import orjson
 
-from simulator.core.validity import criterion_validity, instrument_validity
+from simulator.core.validity import criterion_validity, instrument_validity, persona_validity
 from simulator.core.records import CRITERIA, NON_EVALUABLE, PERSONA_FIDELITY, RunRecord
 from simulator.core.store import iter_records
 from simulator.report.leaderboard import attach as attach_leaderboard
@@ -104,6 +104,11 @@ def distrust(records: list[RunRecord], models: dict) -> list[str]:
         if weak_inst:
             out.append(f"{model}: instruments that agree with people no better than reply length: "
                        f"{', '.join(weak_inst)}")
+        fv = (m.get("final_state_validity") or {}).get("understood") or {}
+        if fv.get("status") == "calibrated" and not fv.get("clearly_beats_length"):
+            out.append(f"{model}: the persona's final felt-understood told real successful from failed support "
+                       f"conversations at AUC {fv['value']:.2f} (reply length {fv['length_value']:.2f}, ESConv): "
+                       "read trajectories as the simulator's reaction, not as people's")
     return out
 
 
@@ -180,6 +185,7 @@ def summarize(records: list[RunRecord], planned: int | None = None) -> dict:
             "instrument_validity": {k: instrument_validity(k) for k in sorted(inst)},
             "final_state": {"understood": _stat([s.understood for s in finals]),
                             "trust": _stat([s.trust for s in finals])},
+            "final_state_validity": {k: persona_validity(k, _appraisal_mode(finals)) for k in ("understood", "trust")},
             "continuation_rate": round(sum(r.conversation.stop_reason != "persona_disengaged" for r in recs) / len(recs), 3),
             "per_reply": per_reply(recs),
             "tension": tension_summary(recs),
@@ -256,3 +262,9 @@ def write_summary(path: Path) -> Path:
     out = Path(path) / SUMMARY
     out.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     return out
+
+
+def _appraisal_mode(finals: list) -> str:
+    """The appraisal mode that moved these states (the run's persona_appraisal)."""
+    modes = {s.appraisal.mode for s in finals if s.appraisal is not None}
+    return modes.pop() if len(modes) == 1 else "deterministic" if not modes else "mixed"
