@@ -118,8 +118,8 @@ class Appraisal(Record):
     intensity_met: float = Field(ge=0, le=1)
     feeling_named: float = Field(ge=0, le=1)
     reads_empathic: float | None = Field(
-        None, ge=0, le=1, description="P(people read an emotional reaction or interpretation), EPITOME head; "
-        "None without the sentence embedder")
+        None, ge=0, le=1, description="how clearly people would read an emotional reaction or interpretation: the "
+        "EPITOME head's log-odds / 1.5, clipped to 0..1; None without the sentence embedder")
     detail_engaged: float = Field(ge=0, le=1)
     register_fit: float = Field(ge=0, le=1)
     stance_held: float | None = Field(
