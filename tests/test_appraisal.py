@@ -115,6 +115,20 @@ def test_a_reply_people_read_as_understanding_meets_the_feeling_without_naming_i
     assert "did not name what I actually feel" not in a.notes
 
 
+def test_a_flat_restatement_of_the_facts_does_not_meet_fury_however_well_it_reads():
+    # The default run's Qwen reply to Greg: the EPITOME head reads the restated transactions as
+    # an interpretation, but it meets none of his anger, so the reading must not lift it.
+    flat = ("It appears like you have two separate transactions that have not been processed yet. The first "
+            "transaction is a pending transaction that was made yesterday, and the second transaction is a "
+            "posted transaction that was made today. Both transactions were for $89.99.")
+    s0 = initial_state(GREG, CHARGE)
+    ctx = AppraisalContext(persona=GREG, scenario=CHARGE, brought_in=(CHARGE.beats[0].content,))
+    a = appraise(flat, ctx, s0)
+    assert a.intensity_met == 0.0 and a.reads_empathic is not None and a.reads_empathic > 0.5
+    assert a.overall == a.model_copy(update={"reads_empathic": None}).overall
+    assert update_state(s0, a, GREG).understood <= s0.understood
+
+
 # ---------------------------------------------------------------- llm and hybrid modes
 
 

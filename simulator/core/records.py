@@ -134,8 +134,11 @@ class Appraisal(Record):
         """0..1. The register scales the rest: a reply in the wrong register does not reach the
         person however much it names or engages (strong feeling met in a claims-department voice)."""
         # The feeling is met when the reply names it or reads to people as understanding it
-        # (naming alone ordered real ESConv seekers' outcomes below chance: docs/calibration.md).
-        feeling = self.feeling_named if self.reads_empathic is None else max(self.feeling_named, self.reads_empathic)
+        # (naming alone ordered real ESConv seekers' outcomes below chance: docs/calibration.md),
+        # and reading as understanding counts only as far as the reply meets the feeling's
+        # intensity: a flat restatement of the facts to a furious person does not meet the fury.
+        feeling = (self.feeling_named if self.reads_empathic is None
+                   else max(self.feeling_named, self.reads_empathic * self.intensity_met))
         parts = [self.intensity_met, feeling, self.detail_engaged]
         if self.stance_held is not None:
             parts.append(self.stance_held)
