@@ -108,6 +108,17 @@ def _persona_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def _ship(merge) -> None:
+    """Read the packaged validity file, let `merge` update it in place, write it back."""
+    from simulator.core import validity
+
+    shipped = Path(validity.__file__).with_name(validity.SHIPPED)
+    merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
+    merge(merged)
+    shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
+    print(f"validity → {shipped}")
+
+
 def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
     from judges.calibration.esconv import EsconvError
     from simulator.conversation.persona_calibration import PersonaSettings, run_persona as run_section, write
@@ -130,13 +141,8 @@ def run_persona(args: argparse.Namespace, data_dir: Path) -> None:
     js, md = write(res, out)
     if args.ship:  # what summaries show beside the persona's final state
         from simulator.conversation.persona_calibration import validity_block
-        from simulator.core import validity
 
-        shipped = Path(validity.__file__).with_name(validity.SHIPPED)
-        merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
-        merged["persona"] = validity_block(res)
-        shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
-        print(f"validity → {shipped}")
+        _ship(lambda merged: merged.update(persona=validity_block(res)))
     if not args.quiet:
         print(md.read_text("utf-8"))
     print(f"persona calibration → {js}\npersona calibration → {md}")
@@ -184,13 +190,12 @@ def run(args: argparse.Namespace) -> None:
     vf = out / validity.SHIPPED
     vf.write_text(json.dumps(figures, indent=1) + "\n", "utf-8")
     if args.ship:  # what summaries and reports show beside each judge score when users lack the data
-        shipped = Path(validity.__file__).with_name(validity.SHIPPED)
-        merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
-        for key, crits in figures["judges"].items():
-            merged["judges"].setdefault(key, {}).update(crits)
-        merged.update(created=figures["created"], command=figures["command"])
-        shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
-        print(f"validity → {shipped}")
+        def merge_judges(merged: dict) -> None:
+            for key, crits in figures["judges"].items():
+                merged["judges"].setdefault(key, {}).update(crits)
+            merged.update(created=figures["created"], command=figures["command"])
+
+        _ship(merge_judges)
     if not args.quiet:
         print(md.read_text("utf-8"))
     print(f"calibration → {js}\ncalibration → {md}")
