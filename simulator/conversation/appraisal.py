@@ -206,17 +206,17 @@ def appraise(reply: str, ctx: AppraisalContext, state: PersonaState) -> Appraisa
             notes.append("went along with what I said when it should not have")
     if need > 0 and intensity < 0.5:
         notes.append("reply sounded flatter than I feel")
-    reads = _reads_empathic(reply, ctx)
-    if max(named, reads or 0.0) < 0.3:
+    a = Appraisal(
+        intensity_met=_unit(intensity), feeling_named=named, reads_empathic=_reads_empathic(reply, ctx),
+        detail_engaged=_unit(detail), register_fit=_unit(register), stance_held=stance, mode="deterministic",
+    )
+    if a.feeling_met < 0.3:  # the same reading of the feeling that moves the state
         notes.append("did not name what I actually feel")
     if detail < 0.2:
         notes.append("did not engage what I brought in")
     if register < 0.5:
         notes.append("spoke to me from a distance")
-    return Appraisal(
-        intensity_met=_unit(intensity), feeling_named=named, reads_empathic=reads, detail_engaged=_unit(detail),
-        register_fit=_unit(register), stance_held=stance, notes=notes, mode="deterministic",
-    )
+    return a.model_copy(update={"notes": notes})
 
 
 def _says(reply_stems: set[str], phrase: str) -> bool:

@@ -18,8 +18,6 @@ from simulator.conversation import esconv_replay as rp
 from judges.calibration.esconv import read_esconv
 from simulator.core.validity import SOURCES
 
-SOURCE = SOURCES["esconv"]
-
 
 @dataclass
 class PersonaSettings:
@@ -135,7 +133,7 @@ def validity_block(res: dict) -> dict:
         fig = m["auc"][key]
         if fig.get("value") is None:
             continue
-        block[key] = {"set": "esconv", "source": SOURCE, "metric": "auc_success_vs_failed",
+        block[key] = {"set": "esconv", "source": SOURCES["esconv"], "metric": "auc_success_vs_failed",
                       "view": f"first {res['prefix_k']} replies, report half", "value": fig["value"],
                       "ci": fig.get("ci"), "n": fig.get("n"), "length_value": words.get("value"),
                       "length_ci": words.get("ci")}

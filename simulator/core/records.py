@@ -119,7 +119,8 @@ class Appraisal(Record):
     feeling_named: float = Field(ge=0, le=1)
     reads_empathic: float | None = Field(
         None, ge=0, le=1, description="how clearly people would read an emotional reaction or interpretation: the "
-        "EPITOME head's log-odds / 1.5, clipped to 0..1; None without the sentence embedder")
+        "EPITOME head's log-odds / READS_FULL (simulator/conversation/appraisal.py), clipped to 0..1; "
+        "None without the sentence embedder")
     detail_engaged: float = Field(ge=0, le=1)
     register_fit: float = Field(ge=0, le=1)
     stance_held: float | None = Field(
@@ -130,16 +131,20 @@ class Appraisal(Record):
     landed: Landed | None = Field(None, description="the persona model's own appraisal (llm, hybrid)")
 
     @property
+    def feeling_met(self) -> float:
+        """The reply names the feeling or reads to people as understanding it (naming alone ordered
+        real ESConv seekers' outcomes below chance: docs/calibration.md); reading as understanding
+        counts only as far as the reply meets the feeling's intensity: a flat restatement of the
+        facts to a furious person does not meet the fury."""
+        if self.reads_empathic is None:
+            return self.feeling_named
+        return max(self.feeling_named, self.reads_empathic * self.intensity_met)
+
+    @property
     def overall(self) -> float:
         """0..1. The register scales the rest: a reply in the wrong register does not reach the
         person however much it names or engages (strong feeling met in a claims-department voice)."""
-        # The feeling is met when the reply names it or reads to people as understanding it
-        # (naming alone ordered real ESConv seekers' outcomes below chance: docs/calibration.md),
-        # and reading as understanding counts only as far as the reply meets the feeling's
-        # intensity: a flat restatement of the facts to a furious person does not meet the fury.
-        feeling = (self.feeling_named if self.reads_empathic is None
-                   else max(self.feeling_named, self.reads_empathic * self.intensity_met))
-        parts = [self.intensity_met, feeling, self.detail_engaged]
+        parts = [self.intensity_met, self.feeling_met, self.detail_engaged]
         if self.stance_held is not None:
             parts.append(self.stance_held)
         return sum(parts) / len(parts) * (0.4 + 0.6 * self.register_fit)
