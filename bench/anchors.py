@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
     ap.add_argument("--turns", type=int, default=3)
     ap.add_argument("--out", default="docs/anchors.md")
-    ap.add_argument("--method", default="auto", choices=["auto", "prob", "structured"], help="judge.method")
+    ap.add_argument("--method", default="auto", choices=["auto", "prob", "hybrid", "structured"], help="judge.method")
     args = ap.parse_args(argv)
     register_provider("anchor", Anchors())
     start = time.perf_counter()

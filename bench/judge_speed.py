@@ -1,11 +1,11 @@
-"""Judge time per conversation on the embedded model: the probability judge vs the structured one,
-side by side on the same conversations, no call cache, in one process.
+"""Judge time per conversation on the embedded model, judge methods side by side on the same
+conversations, no call cache, in one process.
 
-    python -m bench.judge_speed [--model local/qwen2.5-1.5b] [--methods prob,structured] [--replies 3]
+    python -m bench.judge_speed [--model local/qwen2.5-1.5b] [--methods prob,hybrid,structured] [--replies 3]
 
 The conversations are the anchor subjects' scripted replies (bench/anchors.py) to the default
 suite's grief scenario, with persona lines written out, so every method judges exactly the same
-text. Prints seconds per conversation per method and the ratio; writes
+text. Prints seconds per conversation per method and each method's ratio to the first; writes
 bench/results/judge_speed.json. Run it on a quiet machine for absolute figures; the ratio holds
 under load because both methods run in the same process one after the other.
 """
@@ -66,8 +66,9 @@ async def main_async(args) -> dict:
     finally:
         await shutdown_litellm()
     m = out["methods"]
-    if "prob" in m and "structured" in m:
-        out["ratio_prob_over_structured"] = round(m["prob"]["mean_s"] / m["structured"]["mean_s"], 3)
+    first, *others = list(m)
+    for other in others:  # side by side in one process: the ratio holds under load
+        out[f"ratio_{other}_over_{first}"] = round(m[other]["mean_s"] / m[first]["mean_s"], 3)
     return out
 
 

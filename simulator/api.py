@@ -299,7 +299,7 @@ def _specs(judges: Iterable[str | ModelSpec], temperature: float, max_tokens: in
 
 
 async def rescore_async(run_dir: str | Path, judges: Iterable[str | ModelSpec] = ("local/qwen2.5-1.5b",), *,
-                        method: Literal["auto", "prob", "structured"] = "auto",
+                        method: Literal["auto", "prob", "hybrid", "structured"] = "auto",
                         rubric: str = "relational_empathy",
                         structured: Literal["schema", "json", "none"] = "schema",
                         temperature: float = 0.0, max_tokens: int = 1200, api_base: str | None = None,

@@ -6,6 +6,7 @@ import json
 import fakes
 from judges.calibration import validity as calibration_validity
 from simulator.core import validity
+from judges.llm_judges.hybrid import hybrid_version
 from judges.llm_judges.prob import prob_version
 from judges.llm_judges.rubric import load_rubric
 from simulator.report.build import write_report
@@ -81,8 +82,10 @@ def test_extract_keeps_the_figure_measured_on_the_most_items():
                                                                  "baseline": {"pairwise_hq_vs_lq": {"value": 0.6}}},
                                      "judge:m:cultural": {"pairwise_hq_vs_lq": {"value": 0.9, "n": 30}}}}}}}
     out = calibration_validity.extract(res, {"prob": "v1", "structured": "v2"})
-    assert list(out["judges"]) == ["m|prob|v1"]  # cultural has no human set: never extracted
+    # cultural has no human set: never extracted; the prob judge's hybrid is composed beside it
+    assert list(out["judges"]) == ["m|prob|v1", f"m|hybrid|{hybrid_version('v1')}"]
     assert out["judges"]["m|prob|v1"]["cognitive"]["value"] == 0.7
+    assert "cognitive" not in out["judges"][f"m|hybrid|{hybrid_version('v1')}"]  # routed to an instrument
 
 
 def test_the_shipped_figures_belong_to_the_current_default_judge(monkeypatch):

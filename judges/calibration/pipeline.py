@@ -159,7 +159,7 @@ def run_judges(settings: Settings, samples: dict[str, list]) -> tuple[dict, dict
     for model in settings.judge_models:
         spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
         before = gateway.totals["judge"]
-        method = resolve_method(settings.judge_method, model)
+        method = model_part(resolve_method(settings.judge_method, model))
         with tqdm(total=len(jobs), desc=f"judge {model} ({method})", unit="reply",
                   disable=not settings.progress) as bar:
             if method == "prob":
@@ -194,7 +194,7 @@ def run_aita_judges(settings: Settings, items: list) -> dict[str, dict]:
     out = {}
     for model in settings.judge_models:
         spec = ModelSpec(model=model, temperature=0.0, max_tokens=settings.max_tokens)
-        method = resolve_method(settings.judge_method, model)
+        method = model_part(resolve_method(settings.judge_method, model))
         with tqdm(total=len(jobs), desc=f"judge {model} ({method}) on AITA", unit="reply",
                   disable=not settings.progress) as bar:
             if method == "prob":
@@ -225,6 +225,13 @@ def aita_section(settings: Settings) -> dict | None:
 def judge_limit(settings: Settings, name: str) -> int:
     """The judge sample size for a set (`epitome/...` counts as `epitome`)."""
     return settings.judge_set_limits.get(name.split("/")[0], settings.judge_limit)
+
+
+def model_part(method: str) -> str:
+    """What calibrate runs on the model for a method: the hybrid's model part is the prob judge
+    (its instrument criteria are measured among the instruments on every item, and the validity
+    file composes the two: judges/calibration/validity.py)."""
+    return "prob" if method == "hybrid" else method
 
 
 def judge_label(model: str, method: str) -> str:

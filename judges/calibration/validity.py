@@ -14,8 +14,48 @@ def current_versions() -> dict[str, str]:
     from judges.llm_judges.prob import prob_version
     from judges.llm_judges.rubric import load_rubric
 
+    from judges.llm_judges.hybrid import hybrid_version
+
     rubric = load_rubric()
-    return {"prob": prob_version(rubric), "structured": judge_version(rubric)}
+    return {"prob": prob_version(rubric), "hybrid": hybrid_version(prob_version(rubric)),
+            "structured": judge_version(rubric)}
+
+
+def _figure(result: dict, name: str, scorer: str, metric: str) -> dict | None:
+    """`scorer`'s all-items figure on set `name`, with length's on the same items."""
+    res = (result.get("datasets", {}).get(name, {}).get("all", {}).get("scorers", {}) or {}).get(scorer)
+    fig = (res or {}).get(metric) or {}
+    if fig.get("value") is None:
+        return None
+    base = (res.get("baseline") or {}).get(metric) or {}
+    return {"set": name, "source": SOURCES.get(name, name), "scorer": scorer, "metric": metric,
+            "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
+            "length_value": base.get("value"), "length_ci": base.get("ci")}
+
+
+def criterion_scorers(result: dict) -> dict:
+    """The hybrid judge's instrument criteria: each route's figure on its criterion's headline set."""
+    from judges.llm_judges.hybrid import ROUTES
+
+    figures = {c: f for c, name in ROUTES.items() if (f := _figure(result, HEADLINE[c][0], name, HEADLINE[c][1]))}
+    return {"created": result.get("created"), "command": result.get("command"), "figures": figures} if figures else {}
+
+
+def compose_hybrid(validity: dict, prob: str | None = None) -> None:
+    """Add, for every prob judge of version `prob` (default: the current one), its hybrid judge:
+    the prob figures for the criteria the model answers, the instruments' for the routed ones
+    (in place)."""
+    from judges.llm_judges.hybrid import ROUTES, hybrid_version
+
+    prob = prob or current_versions()["prob"]
+    routed = (validity.get("criterion_scorers") or {}).get("figures") or {}
+    for key, crits in list(validity.get("judges", {}).items()):
+        model, method, version = key.rsplit("|", 2)
+        if method != "prob" or version != prob:
+            continue
+        entry = {c: f for c, f in crits.items() if c not in ROUTES}
+        entry.update({c: routed[c] for c in ROUTES if c in routed and routed[c].get("scorer") == ROUTES[c]})
+        validity["judges"][judge_key(model, "hybrid", hybrid_version(version))] = entry
 
 
 def _label_parts(label: str) -> tuple[str, str]:
@@ -47,15 +87,9 @@ def extract(result: dict, versions: dict[str, str]) -> dict:
                     "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
                     "length_value": base.get("value"), "length_ci": base.get("ci"),
                 }
-    instruments = {}
-    for inst, (name, scorer, metric) in INSTRUMENT_HEADLINE.items():
-        res = (result.get("datasets", {}).get(name, {}).get("all", {}).get("scorers", {}) or {}).get(scorer)
-        fig = (res or {}).get(metric) or {}
-        if fig.get("value") is None:
-            continue
-        base = (res.get("baseline") or {}).get(metric) or {}
-        instruments[inst] = {"set": name, "source": SOURCES.get(name, name), "scorer": scorer, "metric": metric,
-                             "value": fig["value"], "ci": fig.get("ci"), "n": fig.get("n"),
-                             "length_value": base.get("value"), "length_ci": base.get("ci")}
-    return {"created": result.get("created"), "command": result.get("command"), "judges": judges,
-            "instruments": instruments}
+    instruments = {inst: f for inst, (name, scorer, metric) in INSTRUMENT_HEADLINE.items()
+                   if (f := _figure(result, name, scorer, metric))}
+    out = {"created": result.get("created"), "command": result.get("command"), "judges": judges,
+           "instruments": instruments, "criterion_scorers": criterion_scorers(result)}
+    compose_hybrid(out, versions.get("prob"))
+    return out

@@ -1,10 +1,13 @@
 """The one judging step the runner and re-judging share: pick the judge method, run it.
 
 `judge.method`: `prob` (each criterion a yes/no question per reply, read from next-token
-probabilities: judges.llm_judges.prob), `structured` (one JSON call per conversation with quoted
-evidence: judges.llm_judges.structured), or `auto`, which takes `prob` for the embedded `local/` models (a
-1.5B model gives every criterion one number in the structured call; docs/calibration.md) and
-`structured` for remote models, not all of which return logprobs.
+probabilities: judges.llm_judges.prob), `hybrid` (the same, except that the criteria an instrument
+measured better on human labels take the instrument's reading: judges.llm_judges.hybrid),
+`structured` (one JSON call per conversation with quoted evidence: judges.llm_judges.structured),
+or `auto`, which takes `hybrid` for the embedded `local/` models (a 1.5B model gives every
+criterion one number in the structured call, and its yes/no answers order reflections no better
+than reply length; docs/calibration.md) and `structured` for remote models, not all of which
+return logprobs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from judges.llm_judges.structured import judge_conversation
+from judges.llm_judges.hybrid import ROUTES
 from judges.llm_judges.prob import judge_conversation_prob
 from judges.llm_judges.rubric import load_rubric
 from judges.seam import FinishedConversation, Scores
@@ -21,14 +25,14 @@ from simulator.llm.call import Gateway
 from simulator.llm.providers import is_embedded
 from simulator.core.records import Conversation, JudgeVerdict, ModelSpec, PersonaState
 
-Method = Literal["auto", "prob", "structured"]
+Method = Literal["auto", "prob", "hybrid", "structured"]
 
 
-def resolve_method(method: str, model: str) -> Literal["prob", "structured"]:
+def resolve_method(method: str, model: str) -> Literal["prob", "hybrid", "structured"]:
     if method == "auto":
-        return "prob" if is_embedded(model) else "structured"
-    if method not in ("prob", "structured"):
-        raise ValueError(f"judge.method must be auto, prob or structured, got {method!r}")
+        return "hybrid" if is_embedded(model) else "structured"
+    if method not in ("prob", "hybrid", "structured"):
+        raise ValueError(f"judge.method must be auto, prob, hybrid or structured, got {method!r}")
     return method  # type: ignore[return-value]
 
 
@@ -37,9 +41,11 @@ async def judge(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: S
                 rubric_id: str = "relational_empathy", structured: str = "schema", seed: int = 0,
                 subject_model: str | None = None) -> JudgeVerdict:
     rubric = load_rubric(rubric_id)
-    if resolve_method(method, spec.model) == "prob":
+    resolved = resolve_method(method, spec.model)
+    if resolved in ("prob", "hybrid"):
         return await judge_conversation_prob(gateway, spec, persona, scenario, conversation, rubric=rubric,
-                                             seed=seed, subject_model=subject_model)
+                                             seed=seed, subject_model=subject_model, method=resolved,
+                                             routes=ROUTES if resolved == "hybrid" else None)
     return await judge_conversation(gateway, spec, persona, scenario, conversation, trajectory, rubric=rubric,
                                     seed=seed, subject_model=subject_model, structured=structured)
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from judges.instruments.criterion_scorers import ScaleError, criterion_reading
+from judges.llm_judges.hybrid import hybrid_version
 from judges.llm_judges.answers import TOP_LOGPROBS, Answer, AnswerError, read_yes_no
 from judges.llm_judges.contexts import (  # noqa: F401 (re-exported: the judge's context)
     Roles, context_message, conversation_context, conversation_roles, single_exchange_context,
@@ -67,7 +69,7 @@ async def score_reply(gateway: Gateway, spec: ModelSpec, context: dict, roles: R
     """
     usage = Usage()
     out: dict[str, tuple[float, float]] = {}
-    for name in criteria or rubric.criteria:
+    for name in rubric.criteria if criteria is None else criteria:
         probes = rubric.criteria[name].probes
         if not probes:
             raise ValueError(f"rubric {rubric.id}: criterion {name!r} has no probes for judge.method=prob")
@@ -79,6 +81,11 @@ async def score_reply(gateway: Gateway, spec: ModelSpec, context: dict, roles: R
             cs.append(answer.confidence)
         out[name] = (sum(ps) / len(ps), sum(cs) / len(cs))
     return out, usage
+
+
+def answered_message(history: Conversation) -> str:
+    """The latest persona message before the history's last turn ("" when there is none)."""
+    return next((t.text for t in reversed(history.turns[:-1]) if t.speaker == "persona"), "")
 
 
 def to_score(p_healthy: float) -> float:
@@ -95,17 +102,23 @@ def prob_version(rubric: Rubric) -> str:
 async def judge_conversation_prob(
     gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: Scenario,
     conversation: Conversation, *, rubric: Rubric | None = None, seed: int = 0,
-    subject_model: str | None = None,
+    subject_model: str | None = None, routes: Mapping[str, str] | None = None, method: str = "prob",
 ) -> JudgeVerdict:
-    """Every subject reply scored in light of the history before it; criteria = reply means."""
+    """Every subject reply scored in light of the history before it; criteria = reply means.
+
+    `routes` (judge.method=hybrid): criterion -> instrument of judges/instruments/criterion_scorers
+    that scores it instead of the model; its percentile among human-written replies stands in for
+    P(healthy), with no confidence (no answer distribution)."""
     rubric = rubric or load_rubric()
-    version = prob_version(rubric)
+    routes = dict(routes or {})
+    version = hybrid_version(prob_version(rubric), routes) if method == "hybrid" else prob_version(rubric)
+    asked = [c for c in rubric.criteria if c not in routes]
     usage = Usage()
     per_turn: list[TurnScore] = []
-    sums: dict[str, list[tuple[float, float]]] = {c: [] for c in rubric.criteria}
+    sums: dict[str, list[tuple[float, float | None]]] = {c: [] for c in rubric.criteria}
 
     def error(kind: str, message: str) -> JudgeVerdict:
-        return JudgeVerdict(judge_id=JUDGE_ID, judge_version=version, model=spec.model, method="prob",
+        return JudgeVerdict(judge_id=JUDGE_ID, judge_version=version, model=spec.model, method=method,
                             status="error", error=ErrorInfo(kind=kind, role="judge", message=message[:500]),
                             usage=usage, same_model_as_subject=spec.model == subject_model)
 
@@ -113,8 +126,12 @@ async def judge_conversation_prob(
         for t in conversation.subject_turns():
             history = Conversation(turns=conversation.turns[: t.index + 1])
             ctx = context_message(conversation_context(persona, scenario, history))
-            reply, u = await score_reply(gateway, spec, ctx, conversation_roles(persona), rubric, seed=seed)
+            reply, u = await score_reply(gateway, spec, ctx, conversation_roles(persona), rubric, asked, seed=seed)
             usage = usage.add(u)
+            answered = answered_message(history)
+            for c, name in routes.items():
+                reply[c] = (criterion_reading(name, t.text, answered)[1], None)
+            reply = {c: reply[c] for c in rubric.criteria}  # rubric order
             values = {c: round(to_score(p), 3) for c, (p, _) in reply.items()}
             for c, pc in reply.items():
                 sums[c].append(pc)
@@ -128,19 +145,23 @@ async def judge_conversation_prob(
         return error(e.info.kind, e.info.message)
     except AnswerError as e:
         return error("answer_position", f"{spec.model}: {e}")
+    except ScaleError as e:
+        return error("instrument", str(e))
     if not per_turn:
         return error("nothing_to_judge", "the conversation has no subject reply")
     scores = {}
     for c, pcs in sums.items():
         p = sum(x for x, _ in pcs) / len(pcs)
-        conf = sum(y for _, y in pcs) / len(pcs)
+        confs = [y for _, y in pcs if y is not None]
         value = to_score(p)
+        what = (f"{routes[c]} percentile among human-written replies" if c in routes else "P(healthy)")
         scores[c] = CriterionScore(
-            score=min(5, max(1, round(value))), value=round(value, 3), confidence=round(conf, 3),
-            rationale="P(healthy) per reply: " + ", ".join(f"{x:.2f}" for x, _ in pcs))
+            score=min(5, max(1, round(value))), value=round(value, 3),
+            confidence=round(sum(confs) / len(confs), 3) if confs else None, source=routes.get(c),
+            rationale=f"{what} per reply: " + ", ".join(f"{x:.2f}" for x, _ in pcs))
     turn_of_flip, flips = flip_stats(tension)
     return JudgeVerdict(
-        judge_id=JUDGE_ID, judge_version=version, model=spec.model, method="prob", status="ok",
+        judge_id=JUDGE_ID, judge_version=version, model=spec.model, method=method, status="ok",
         scores=scores, per_turn=per_turn, tension=tension, flips=flips,
         turn_of_flip=turn_of_flip, usage=usage,
         same_model_as_subject=spec.model == subject_model,

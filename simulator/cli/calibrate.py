@@ -23,8 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="items per set for everything (deterministic sample; default: full sets)")
     p.add_argument("--judge-model", action="append", default=[], metavar="MODEL",
                    help="litellm model string to calibrate as a judge (repeatable), e.g. local/qwen2.5-1.5b")
-    p.add_argument("--judge-method", default="auto", choices=["auto", "prob", "structured"],
-                   help="as judge.method: prob = yes/no probabilities per criterion; auto = prob on local/")
+    p.add_argument("--judge-method", default="auto", choices=["auto", "prob", "hybrid", "structured"],
+                   help="as judge.method: prob = yes/no probabilities per criterion; hybrid = its model "
+                        "part is prob (the instrument criteria are measured on every item anyway); "
+                        "auto = hybrid on local/")
     p.add_argument("--judge-limit", type=int, default=30,
                    help="items per set the judges score (nested within --limit; default 30)")
     p.add_argument("--judge-set-limit", action="append", default=[], metavar="SET=N", type=_set_limit,
@@ -183,7 +185,7 @@ def run(args: argparse.Namespace) -> None:
     except DatasetError as e:
         fail(str(e))
     js, md = report.write(result, out)
-    from judges.calibration.validity import current_versions, extract
+    from judges.calibration.validity import compose_hybrid, current_versions, extract
     from simulator.core import validity
 
     figures = extract(result, current_versions())
@@ -193,7 +195,13 @@ def run(args: argparse.Namespace) -> None:
         def merge_judges(merged: dict) -> None:
             for key, crits in figures["judges"].items():
                 merged["judges"].setdefault(key, {}).update(crits)
-            merged.update(created=figures["created"], command=figures["command"])
+            if figures["judges"]:
+                merged.update(created=figures["created"], command=figures["command"])
+            if args.limit is None:  # instrument figures only from every item
+                for block in ("instruments", "criterion_scorers"):
+                    if figures.get(block):
+                        merged[block] = figures[block]
+            compose_hybrid(merged)
 
         _ship(merge_judges)
     if not args.quiet:

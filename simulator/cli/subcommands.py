@@ -150,7 +150,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="judge model (repeat for a panel); default local/qwen2.5-1.5b")
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--structured", default="schema", choices=["schema", "json", "none"])
-    p.add_argument("--method", default="auto", choices=["auto", "prob", "structured"],
+    p.add_argument("--method", default="auto", choices=["auto", "prob", "hybrid", "structured"],
                    help="prob: per-reply yes/no probabilities; structured: one JSON call; auto: prob on local/")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--max-tokens", type=int, default=1200)

@@ -208,6 +208,8 @@ class CriterionScore(Record):
     value: float | None = Field(None, ge=1, le=5, description="unrounded score (probability judges)")
     confidence: float | None = Field(
         None, ge=0, le=1, description="1 - binary entropy of the answer distribution (probability judges)")
+    source: str | None = Field(
+        None, description="the instrument that gave this score (judge.method=hybrid); None: the judge model")
     evidence: list[Evidence] = []
     rationale: str = ""
 

@@ -293,7 +293,8 @@ def validity_note(v: dict | None) -> str:
     verdict = ("" if v.get("clearly_beats_length") else
                "; above length but its CI includes length's figure" if v.get("beats_length") else
                "; NO BETTER THAN LENGTH")
-    return f"{v['metric']} {fig} on {v['set']} (n={v.get('n')}; reply length {length}){verdict}"
+    by = f"scored by {v['scorer']}: " if v.get("scorer") else ""  # an instrument's figure, not the judge model's
+    return f"{by}{v['metric']} {fig} on {v['set']} (n={v.get('n')}; reply length {length}){verdict}"
 
 
 def per_reply_rows(ms: dict, criteria: tuple[str, ...]) -> list[list[str]]:

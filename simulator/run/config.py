@@ -30,9 +30,11 @@ class JudgeConfig(Strict):
     panel: list[str] = Field(default=[], description="extra judge model strings, same settings as models.judge")
     structured: Literal["schema", "json", "none"] = Field(
         "schema", description="how judge output is constrained: full JSON schema, any JSON, or free text")
-    method: Literal["auto", "prob", "structured"] = Field(
+    method: Literal["auto", "prob", "hybrid", "structured"] = Field(
         "auto", description="prob: yes/no questions per reply read from next-token probabilities; "
-                            "structured: one JSON call per conversation; auto: prob on local/ models")
+                            "hybrid: prob, with the criteria an instrument measured better taken from "
+                            "the instrument; structured: one JSON call per conversation; "
+                            "auto: hybrid on local/ models, structured elsewhere")
 
 
 class RunOptions(Strict):

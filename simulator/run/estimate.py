@@ -151,10 +151,13 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
     from judges.llm_judges.prob import context_message, conversation_context, conversation_roles, question_message
     from judges.llm_judges.tension import checks, tension_messages
 
+    from judges.llm_judges.hybrid import ROUTES
+
     roles = conversation_roles(persona)
+    asked = [c for name, c in rubric.criteria.items() if method == "prob" or name not in ROUTES]
     for t in conv.subject_turns():
         ctx = context_message(conversation_context(persona, scenario, Conversation(turns=conv.turns[: t.index + 1])))
-        for crit in rubric.criteria.values():
+        for crit in asked:
             for probe in crit.probes:
                 _charge(jc, [ctx, question_message(probe, roles)], 1)  # a one-token answer
     for tp, reply, _ in checks(scenario, conv):

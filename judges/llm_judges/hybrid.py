@@ -1,0 +1,34 @@
+"""The hybrid judge (judge.method=hybrid; what `auto` picks on the embedded model): each criterion
+from whichever scorer agreed better with people on that criterion's human set.
+
+On the embedded 1.5B model the yes/no judge orders reflections no better than reply length
+(PAIR 0.62 vs 0.73 on 20 prompts; EPITOME interpretations -0.01 vs 0.31), while instruments never
+fitted on those sets beat length on all their items (docs/calibration.md, "Hybrid judge"). So
+those criteria take the instrument's reading, placed on 1..5 by its percentile among
+human-written replies (judges/instruments/criterion_scorers.py); the model is asked only the
+criteria no instrument measures better (conflict avoidance, linguistic distancing, and cultural and
+relational, which no human set measures) and the scenario's tension points. Three fewer
+questions per reply is also most of why it is faster than `prob`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# criterion -> instrument (a calibrate scorer name), each measured on the criterion's headline set
+# (simulator/core/validity.py HEADLINE), all items, a set the instrument was never fitted on:
+ROUTES: dict[str, str] = {
+    # EPITOME emotional reactions, Spearman: VADER pos 0.235 vs length 0.140 (prob judge 0.114 on 20)
+    "sentiment_attenuation": "vader_pos",
+    # EPITOME interpretations, Spearman: PAIR-fitted head 0.452 vs length 0.332 (prob judge -0.009 on 20)
+    "granularity_mismatch": "learned:pair-fit",
+    # PAIR hq>lq: EPITOME-fitted head 0.764 vs length 0.675 (prob judge 0.62 vs 0.73 on 20)
+    "cognitive": "learned:epitome-fit",
+}
+
+
+def hybrid_version(prob_version: str, routes: dict[str, str] | None = None) -> str:
+    """The prob judge's version (the questions the model is asked) plus the routes."""
+    routes = ROUTES if routes is None else routes
+    digest = hashlib.sha256("|".join(f"{c}={s}" for c, s in sorted(routes.items())).encode()).hexdigest()[:8]
+    return f"{prob_version}+hybrid.{digest}"
