@@ -51,6 +51,10 @@ async def main_async(args) -> dict:
     await gateway.complete(spec, [{"role": "user", "content": "hi"}], role="judge", logprobs=1)
     try:
         for method in args.methods.split(","):
+            if args.model.startswith("local/"):  # no method inherits another's evaluated contexts
+                from simulator.llm.local_provider import local_provider
+
+                local_provider().forget_prefixes()
             times, statuses, calls = [], [], 0
             for kind in ("warm", "cold", "sycophantic"):
                 conv = conversation(kind, args.replies)

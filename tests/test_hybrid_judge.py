@@ -81,14 +81,16 @@ def test_hybrid_asks_fewer_questions_than_prob(fake):
     assert prob_calls - len(fake.calls) == 2 * routed_probes
 
 
-def test_percentile_counts_ties_half_and_is_monotone():
-    q = cs.scale()["quantiles"]["vader_pos"]
-    assert q == sorted(q) and len(q) == 101
-    assert cs.percentile("vader_pos", -1.0) == 0.0 and cs.percentile("vader_pos", 2.0) == 1.0
-    zeros = sum(1 for x in q if x == q[0])
-    assert cs.percentile("vader_pos", q[0]) == pytest.approx(zeros / 2 / len(q), abs=1e-4)
+def test_percentile_counts_ties_half_and_is_monotone(monkeypatch):
+    for name in cs.SCORERS:
+        q = cs.scale()["quantiles"][name]
+        assert q == sorted(q) and len(q) == 101
+        assert cs.percentile(name, q[0] - 1) == 0.0 and cs.percentile(name, q[-1] + 1) == 1.0
     values = [cs.percentile("learned:epitome-fit", x) for x in (-5, -2, -1, 0, 1, 3)]
     assert values == sorted(values) and values[0] < values[-1]
+    monkeypatch.setattr(cs, "scale", lambda: {"quantiles": {"x": [0.0, 0.0, 0.0, 0.5, 1.0]}})
+    assert cs.percentile("x", 0.0) == pytest.approx(1.5 / 5)  # three tied: counted half
+    assert cs.percentile("x", 0.7) == pytest.approx(4 / 5)
     with pytest.raises(cs.ScaleError, match="unknown criterion instrument"):
         cs.criterion_reading("nope", "a", "b")
 
@@ -108,10 +110,12 @@ def test_hybrid_validity_composes_prob_and_instrument_figures():
     v = {"judges": {"m|prob|P1": {"conflict_avoidance": fig, "cognitive": {**fig, "value": 0.1}},
                     "m|prob|OLD": {"conflict_avoidance": fig}},
          "criterion_scorers": {"figures": routed}}
+    v["judges"]["m|hybrid|P1+hybrid.0ldr0utes"] = {"cognitive": fig}
     calibration_validity.compose_hybrid(v, "P1")
+    assert "m|hybrid|P1+hybrid.0ldr0utes" not in v["judges"]  # figures of routes no judge has now
     entry = v["judges"][f"m|hybrid|{hybrid_version('P1')}"]
     assert entry["conflict_avoidance"] == fig
-    assert entry["sentiment_attenuation"]["scorer"] == "vader_pos"
+    assert entry["granularity_mismatch"]["scorer"] == ROUTES["granularity_mismatch"]
     assert "cognitive" not in entry  # the prob figure does not stand for the instrument either
     assert not any("OLD" in k and "hybrid" in k for k in v["judges"])
 

@@ -53,6 +53,8 @@ def compose_hybrid(validity: dict, prob: str | None = None) -> None:
         model, method, version = key.rsplit("|", 2)
         if method != "prob" or version != prob:
             continue
+        for stale in [k for k in validity["judges"] if k.startswith(judge_key(model, "hybrid", version + "+hybrid."))]:
+            del validity["judges"][stale]  # routes changed since: those figures describe no judge now
         entry = {c: f for c, f in crits.items() if c not in ROUTES}
         entry.update({c: routed[c] for c in ROUTES if c in routed and routed[c].get("scorer") == ROUTES[c]})
         validity["judges"][judge_key(model, "hybrid", hybrid_version(version))] = entry

@@ -1,8 +1,8 @@
 """Instruments that can stand in for a rubric criterion, and the scale that puts them on 1..5.
 
 A criterion's instrument reads one subject reply and the persona message it answers and gives a
-raw number (higher = more empathic). Raw numbers mean different things per instrument (VADER's
-positive share, a ridge prediction, a log-odds), so a reading is placed on the rubric's scale by
+raw number (higher = more empathic). Raw numbers mean different things per instrument (a ridge
+prediction, a log-odds), so a reading is placed on the rubric's scale by
 its percentile among human-written replies: the share of the 5,628 replies of PAIR and EPITOME
 (weights/criterion_scale.json, written by `python -m judges.calibration.fit_scale`) that it
 outscores, ties counted half. A score of 1 + 4 x percentile therefore says "better than this
@@ -21,14 +21,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
-from judges.instruments import affect_libs
 from judges.instruments.learned import head_score
 
 SCALE_FILE = "criterion_scale.json"
-
-
-def _vader_pos(reply: str, answered: str) -> float:
-    return affect_libs.vader_pos(reply)
 
 
 def _head(name: str) -> Callable[[str, str], float]:
@@ -39,7 +34,6 @@ def _head(name: str) -> Callable[[str, str], float]:
 
 
 SCORERS: dict[str, Callable[[str, str], float]] = {
-    "vader_pos": _vader_pos,
     "learned:pair-fit": _head("pair-fit"),
     "learned:epitome-fit": _head("epitome-fit"),
 }

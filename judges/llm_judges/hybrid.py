@@ -6,20 +6,23 @@ On the embedded 1.5B model the yes/no judge orders reflections no better than re
 fitted on those sets beat length on all their items (docs/calibration.md, "Hybrid judge"). So
 those criteria take the instrument's reading, placed on 1..5 by its percentile among
 human-written replies (judges/instruments/criterion_scorers.py); the model is asked only the
-criteria no instrument measures better (conflict avoidance, linguistic distancing, and cultural and
-relational, which no human set measures) and the scenario's tension points. Three fewer
-questions per reply is also most of why it is faster than `prob`.
+criteria no instrument measures better (sentiment attenuation, conflict avoidance, linguistic
+distancing, and cultural and relational, which no human set measures) and the scenario's tension
+points.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-# criterion -> instrument (a calibrate scorer name), each measured on the criterion's headline set
-# (simulator/core/validity.py HEADLINE), all items, a set the instrument was never fitted on:
+# criterion -> instrument (a calibrate scorer name). A route must (a) beat reply length on the
+# criterion's headline set (simulator/core/validity.py HEADLINE), all items, a set the instrument
+# was never fitted on, and (b) order the anchors' warm grief replies above the cold ones
+# (bench/anchors.py). VADER's positive share passed (a) for sentiment attenuation (EPITOME
+# emotional reactions 0.235 vs length 0.140) and failed (b) badly (warm 2.37, cold 3.55,
+# sycophantic 4.77: a reply that meets grief at its strength is full of negative words, a referral
+# full of "help" and "support"), so sentiment attenuation stays the model's.
 ROUTES: dict[str, str] = {
-    # EPITOME emotional reactions, Spearman: VADER pos 0.235 vs length 0.140 (prob judge 0.114 on 20)
-    "sentiment_attenuation": "vader_pos",
     # EPITOME interpretations, Spearman: PAIR-fitted head 0.452 vs length 0.332 (prob judge -0.009 on 20)
     "granularity_mismatch": "learned:pair-fit",
     # PAIR hq>lq: EPITOME-fitted head 0.764 vs length 0.675 (prob judge 0.62 vs 0.73 on 20)

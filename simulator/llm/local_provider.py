@@ -115,6 +115,13 @@ class LocalProvider(CustomLLM):
                 self._models[name] = _Loaded(llama)
             return self._models[name]
 
+    def forget_prefixes(self) -> None:
+        """Drop every kept prefix state (benchmarks that compare methods from the same start)."""
+        for loaded in self._models.values():
+            with loaded.lock:
+                if getattr(loaded.llama, "prefix", None) is not None:
+                    loaded.llama.prefix.clear()
+
     def generate(self, name: str, messages: list[dict], params: dict) -> dict:
         """Run one chat completion; returns llama-cpp's OpenAI-shaped dict."""
         loaded = self._get(name)
