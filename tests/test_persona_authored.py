@@ -259,3 +259,35 @@ def test_an_opening_fallback_tells_rather_than_pushes_back():
                                opening=True)
     assert kind == "detail" and text in {x.text for x in lines_for(MAYA, "detail", GRIEF.id)}
     assert fallback_line(MAYA, state(understood=10), [], closing=False, said=[], scenario=GRIEF.id)[1] == "pushback"
+
+
+def test_a_line_that_presupposes_the_reply_waits_for_a_reply_that_said_it():
+    """Maya's platitude line quotes 'she knew you loved her': said at its beat only after a reply
+    that offered such comfort; after a referral another pushback line answers instead."""
+    platitude = next(b for b in GRIEF.beats if b.id == "pushback_on_platitude")
+    quoting = next(x for x in MAYA.fallback_lines["pushback"] if x.after)
+    st = state(understood=20, trust=40)
+    after_comfort, _ = fallback_line(MAYA, st, [platitude], closing=False, said=[], scenario=GRIEF.id,
+                                     reply="I'm sure she knew how much you loved her.")
+    assert after_comfort == quoting.text
+    after_referral, kind = fallback_line(MAYA, st, [platitude], closing=False, said=[], scenario=GRIEF.id,
+                                         reply="Please contact a grief counsellor.")
+    assert after_referral != quoting.text and kind == "pushback"
+    # before any reply (an opening) a presupposing line never fits
+    assert not quoting.fits("")
+    # such lines never count toward the lines a whole authored conversation can rely on
+    only_after = MAYA.model_copy(update={"fallback_lines": {
+        k: [x.model_copy(update={"after": "never-matches"}) for x in v] for k, v in MAYA.fallback_lines.items()}})
+    assert "0 ungated" in authored_shortfall(only_after, GRIEF.id, 6)
+
+
+def test_a_bad_after_pattern_is_a_card_error_naming_the_field(tmp_path):
+    card = yaml.safe_load((ROOT / "personas" / "maya_grieving_daughter.yaml").read_text())
+    card["fallback_lines"]["pushback"][0] = {"text": "x", "after": "(unclosed"}
+    path = tmp_path / "maya_grieving_daughter.yaml"
+    path.write_text(yaml.safe_dump(card, allow_unicode=True))
+    from simulator.core.card_loader import load_card_file
+
+    with pytest.raises(CardError, match=r"fallback_lines.*after.*not a regular expression") as e:
+        load_card_file(Persona, path)
+    assert str(path) in str(e.value)

@@ -5,8 +5,10 @@ Scripted turns as in EQ-Bench 3, but chosen adaptively: the kind follows the con
 (closing when the persona disengages, the due beat's kind (an escalation beat says the card's
 escalation line for that scenario, or else pushes back), otherwise the appraisal: pushback
 while the persona does not feel heard, softening once it does), a line that discloses a gated
-fact waits for the trust its card asks (`min_trust`), a revelation beat says the most guarded line
-the trust now allows, and a line already said is not said again. The card's `fallback_lines` hold
+fact waits for the trust its card asks (`min_trust`), a line that presupposes what the reply said
+(it quotes a platitude, turns down a suggestion) waits for a reply that said it (`after`), a
+revelation beat says the most guarded line the trust now allows, and a line already said is not
+said again. The card's `fallback_lines` hold
 them, in the persona's language; a line tagged with `scenarios` is said only in those.
 """
 
@@ -53,14 +55,15 @@ def lines_for(persona: Persona, kind: FallbackKind, scenario: str | None) -> lis
 
 def fallback_line(persona: Persona, state: PersonaState, beats: Sequence[Beat], *, closing: bool,
                   said: Sequence[str], scenario: str | None = None,
-                  opening: bool = False) -> tuple[str, FallbackKind] | None:
-    """The first unsaid line the trust allows: one written for the due beat (`beats` on the
-    line) if its kind fits the moment, else of the wanted kind or the next that has one, lines
-    not written for a beat before those that are (kept for their beat)."""
+                  opening: bool = False, reply: str = "") -> tuple[str, FallbackKind] | None:
+    """The first unsaid line the trust allows and the reply it answers fits (`after` on the
+    line): one written for the due beat (`beats` on the line) if its kind fits the moment, else
+    of the wanted kind or the next that has one, lines not written for a beat before those that
+    are (kept for their beat)."""
     used = {" ".join(s.split()) for s in said}
 
     def sayable(line: FallbackLine) -> bool:
-        return line.min_trust <= state.trust and " ".join(line.text.split()) not in used
+        return line.min_trust <= state.trust and " ".join(line.text.split()) not in used and line.fits(reply)
 
     wanted = wanted_kind(state, beats, closing)
     if opening and not closing:  # it answers no reply yet: it tells, it does not push back
@@ -103,9 +106,10 @@ def example_lines(persona: Persona, scenario: str | None, n: int) -> list[str]:
 def authored_shortfall(persona: Persona, scenario: str | None, max_turns: int) -> str | None:
     """Why the card cannot carry a whole authored conversation of `max_turns` replies, or None.
     Worst case: trust never rises (gated lines never said) and no line may be said twice, so the
-    persona's max_turns - 1 turns after the opening need that many ungated open lines."""
+    persona's max_turns - 1 turns after the opening need that many ungated open lines (a line
+    that fits only some replies, `after`, may never fit)."""
     need = max(1, max_turns - 1)
-    free = sum(1 for k in OPEN_KINDS for x in lines_for(persona, k, scenario) if not x.min_trust)
+    free = sum(1 for k in OPEN_KINDS for x in lines_for(persona, k, scenario) if not x.min_trust and not x.after)
     missing = [k for k in (*OPEN_KINDS, "closing") if not lines_for(persona, k, scenario)]  # type: ignore[arg-type]
     if free >= need and not missing:
         return None

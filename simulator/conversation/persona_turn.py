@@ -117,11 +117,11 @@ async def _score(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: 
 
 
 def authored_turn(persona: Persona, scenario: Scenario, state: PersonaState, beats: list[Beat], *,
-                  closing: bool, said: list[str], index: int) -> PersonaTurn:
+                  closing: bool, said: list[str], index: int, reply: str = "") -> PersonaTurn:
     """The authored mode's turn: the card's unsaid line for the moment (fallback.py's choice).
     None left (a card validation should have refused for this mode): a failed turn, so the
     conversation ends as a persona error instead of saying a line twice."""
-    line = fallback_line(persona, state, beats, closing=closing, said=said, scenario=scenario.id)
+    line = fallback_line(persona, state, beats, closing=closing, said=said, scenario=scenario.id, reply=reply)
     if line is None:
         issue = FidelityIssue(kind="out_of_character", turn=index,
                               detail="no authored line left for this turn (fallback_lines)")
@@ -141,13 +141,14 @@ async def speak(
     scorer). When every try fails: the card's fallback line (`fallback`), else a failed turn.
     form `authored`: every turn after the opening is the card's line for the moment, no model call."""
     own = [t.text for t in turns if t.speaker == "persona"]
+    previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
     if form == "authored" and turns:
-        return authored_turn(persona, scenario, state, beats, closing=closing, said=own, index=len(turns))
+        return authored_turn(persona, scenario, state, beats, closing=closing, said=own, index=len(turns),
+                             reply=previous)
     form = generation_form(form, spec.model)
     req_spec, messages = persona_request(form, spec, persona, scenario, state, turns, beats,
                                          closing=closing, replies_so_far=replies_so_far,
                                          examples=examples)
-    previous = turns[-1].text if turns and turns[-1].speaker == "subject" else ""
     index = len(turns)
     samples: list[PersonaSample] = []
     for attempt in range(resamples + 1):
@@ -175,7 +176,7 @@ async def speak(
             return PersonaTurn(text=samples[best].text, ended=samples[best].ended, failed=False,
                                samples=samples, kept=best)
     if fallback and (line := fallback_line(persona, state, beats, closing=closing, said=own,
-                                           scenario=scenario.id, opening=not turns)):
+                                           scenario=scenario.id, opening=not turns, reply=previous)):
         return PersonaTurn(text=line[0], ended=closing, failed=False, samples=samples, fallback=line[1])
     last = samples[-1]
     return PersonaTurn(text=last.text, ended=last.ended, failed=True, samples=samples)

@@ -111,11 +111,29 @@ class FallbackLine(Strict):
     beats: list[str] = Field(
         [], description="ids of the scenario beats the line brings in: said first when that beat "
         "is due (run.persona_form=authored), kept back before")
+    after: str | None = Field(
+        None, description="a regular expression (case-insensitive) the reply this line answers must "
+        "match, for a line that presupposes what the reply said (it quotes a platitude, or turns "
+        "down a suggestion); without a match the line is not said. None: fits any reply")
 
     @model_validator(mode="before")
     @classmethod
     def _plain(cls, v: object) -> object:
         return {"text": v} if isinstance(v, str) else v
+
+    @field_validator("after")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"not a regular expression: {e}") from None
+        return v
+
+    def fits(self, reply: str) -> bool:
+        """Whether the line makes sense after `reply` ("" before any reply)."""
+        return self.after is None or re.search(self.after, reply, re.IGNORECASE) is not None
 
 
 class MatchedSet(Strict):
