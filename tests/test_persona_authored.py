@@ -265,7 +265,7 @@ def test_a_line_that_presupposes_the_reply_waits_for_a_reply_that_said_it():
     """Maya's platitude line quotes 'she knew you loved her': said at its beat only after a reply
     that offered such comfort; after a referral another pushback line answers instead."""
     platitude = next(b for b in GRIEF.beats if b.id == "pushback_on_platitude")
-    quoting = next(x for x in MAYA.fallback_lines["pushback"] if x.after)
+    quoting = next(x for x in MAYA.fallback_lines["pushback"] if x.after and "pushback_on_platitude" in x.beats)
     st = state(understood=20, trust=40)
     after_comfort, _ = fallback_line(MAYA, st, [platitude], closing=False, said=[], scenario=GRIEF.id,
                                      reply="I'm sure she knew how much you loved her.")
