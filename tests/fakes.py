@@ -68,7 +68,8 @@ def judge_json(scores: dict[str, int] | Callable[[str], dict[str, int]], quote_f
 
 
 def judge_probs(p_yes: Callable[[list[dict]], float], positions: int = 1) -> Responder:
-    """Probability-judge fake: answers with a next-token distribution, P(yes) = p_yes(messages).
+    """Probability-judge fake: answers with a next-token distribution, P(yes) = p_yes(messages)
+    (for an A/B choice question, P(A)).
 
     Returns the marker dict the provider turns into OpenAI-shaped logprobs; with positions > 1
     the later positions carry the opposite answer, so reading any but the first is caught.
@@ -76,6 +77,8 @@ def judge_probs(p_yes: Callable[[list[dict]], float], positions: int = 1) -> Res
 
     def respond(messages: list[dict], params: dict):
         p = min(max(p_yes(messages), 1e-6), 1 - 1e-6)
+        if "Answer A or B" in messages[-1]["content"]:  # a choice probe: P(A) = p_yes(messages)
+            return {"logprobs": [[("A", math.log(p)), ("B", math.log(1 - p))]]}
         first = [("Yes", math.log(p)), ("No", math.log(1 - p)), ("The", math.log(1e-6))]
         later = [("No", math.log(1 - 1e-6)), ("Yes", math.log(1e-6))]
         return {"logprobs": [first] + [later] * (positions - 1)}

@@ -12,7 +12,7 @@ from judges.calibration import validity as calibration_validity
 from judges.instruments import criterion_scorers as cs
 from judges.llm_judges.hybrid import ROUTES, hybrid_version
 from judges.llm_judges.methods import resolve_method
-from judges.llm_judges.prob import judge_conversation_prob, prob_version
+from judges.llm_judges.prob import conversation_roles, judge_conversation_prob, probe_messages, prob_version
 from judges.llm_judges.rubric import load_rubric
 from simulator.core import validity
 from simulator.core.card_loader import load_persona, load_scenario
@@ -53,10 +53,11 @@ def test_routed_criteria_come_from_instruments_and_are_never_asked(fake):
     assert v.judge_version == hybrid_version(prob_version(load_rubric()))
     questions = {m[-1]["content"] for _, m, _ in fake.calls}
     rubric = load_rubric()
-    asked = {p.ask.split("{")[0] for c, crit in rubric.criteria.items() if c not in ROUTES for p in crit.probes}
-    never = {p.ask.split("{")[0] for c in ROUTES for p in rubric.criteria[c].probes}
-    assert all(any(q.startswith(a) for q in questions) for a in asked)
-    assert not any(q.startswith(n) for q in questions for n in never - asked)
+    roles = conversation_roles(load_persona("maya_grieving_daughter"))
+    def sent(criteria):
+        return {q["content"] for c in criteria for p in rubric.criteria[c].probes for q in probe_messages(p, roles)}
+    assert questions == sent([c for c in rubric.criteria if c not in ROUTES])  # no tension beat here
+    assert not questions & sent(ROUTES)
     assert set(v.scores) == set(CRITERIA)
     for c, name in ROUTES.items():
         s = v.scores[c]
@@ -77,8 +78,9 @@ def test_hybrid_asks_fewer_questions_than_prob(fake):
     prob_calls = len(fake.calls)
     fake.calls.clear()
     judge(fake, [WARM, COLD])
-    routed_probes = sum(len(load_rubric().criteria[c].probes) for c in ROUTES)
-    assert prob_calls - len(fake.calls) == 2 * routed_probes
+    roles = conversation_roles(load_persona("maya_grieving_daughter"))
+    routed = sum(len(probe_messages(p, roles)) for c in ROUTES for p in load_rubric().criteria[c].probes)
+    assert prob_calls - len(fake.calls) == 2 * routed
 
 
 def test_percentile_counts_ties_half_and_is_monotone(monkeypatch):

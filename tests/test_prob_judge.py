@@ -12,7 +12,7 @@ import pytest
 
 import fakes
 from judges.llm_judges.answers import Answer, AnswerError, read_yes_no
-from judges.llm_judges.prob import judge_conversation_prob
+from judges.llm_judges.prob import conversation_roles, judge_conversation_prob, probe_messages
 from judges.llm_judges.rubric import load_rubric
 from judges.llm_judges.tension import checks, flip_stats, read_choice
 from simulator.core.card_loader import load_persona, load_scenario
@@ -30,9 +30,13 @@ def last_reply(messages: list[dict]) -> str:
 
 
 def warm_judge(messages: list[dict]) -> float:
-    """Scripted: a reply with 'so sorry' is good on healthy-polarity questions."""
+    """Scripted: a reply with 'so sorry' is good on healthy-polarity questions (and matches the
+    healthy option of a choice)."""
     warm = "so sorry" in last_reply(messages).lower()
     question = messages[-1]["content"]
+    if "Answer A or B" in question:
+        good = 0.9 if warm else 0.2
+        return good if question.split("A:", 1)[1].lstrip().startswith("It challenges") else 1 - good
     failure_q = "templated" in question or "simply take" in question
     return (0.1 if warm else 0.8) if failure_q else (0.9 if warm else 0.2)
 
@@ -114,7 +118,9 @@ def test_every_reply_scored_in_history_and_criteria_differ(fake):
     # each criterion has its own question; the shared context is the same message for all of them
     first_reply = [m for _, m, _ in fake.calls if "consulting a professional" not in m[0]["content"]]
     assert len({m[0]["content"] for m in first_reply}) == 1
-    assert len({m[-1]["content"] for m in first_reply}) == sum(len(c.probes) for c in load_rubric().criteria.values())
+    roles = conversation_roles(persona)
+    assert len({m[-1]["content"] for m in first_reply}) == sum(
+        len(probe_messages(p, roles)) for c in load_rubric().criteria.values() for p in c.probes)
     # the questions name the speakers in plain words, with no placeholder left
     assert all("{" not in m[-1]["content"] and "assistant's reply" in m[-1]["content"] for m in first_reply)
 
@@ -220,3 +226,21 @@ def _route(yes_no, ab):
     def respond(messages, params):
         return ab(messages, params) if "Answer A or B" in messages[-1]["content"] else yes_no(messages, params)
     return respond
+
+
+def test_a_choice_probe_is_asked_in_both_orders_and_a_malformed_probe_is_refused(fake):
+    from pydantic import ValidationError
+
+    from judges.llm_judges.rubric import Probe
+
+    for bad in ({}, {"ask": "q?", "healthy": "a", "failure": "b"}, {"healthy": "a"}):
+        with pytest.raises(ValidationError, match="either a yes/no question"):
+            Probe(**bad)
+    # a judge that always answers A: both orders are asked, so the choice lands at 0.5 (score 3.0)
+    fake.set("pjudge", fakes.judge_probs(lambda m: 0.9))
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conversation(["I hear you."])))
+    assert v.scores["conflict_avoidance"].value == pytest.approx(3.0, abs=1e-3)
+    choices = [m[-1]["content"] for _, m, _ in fake.calls if "Answer A or B" in m[-1]["content"]]
+    assert len(choices) == 2 and choices[0] != choices[1]
+    assert v.scores["cognitive"].value == pytest.approx(1 + 4 * 0.9, abs=1e-3)  # yes/no probes read P(yes)

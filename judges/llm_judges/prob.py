@@ -27,7 +27,7 @@ from judges.llm_judges.contexts import (  # noqa: F401 (re-exported: the judge's
     Roles, context_message, conversation_context, conversation_roles, single_exchange_context,
 )
 from judges.llm_judges.rubric import Probe, Rubric, load_rubric
-from judges.llm_judges.tension import flip_stats, judge_tension_points
+from judges.llm_judges.tension import choice_question, flip_stats, judge_tension_points, p_healthy_both_orders
 from simulator.core.cards import Persona, Scenario
 from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
 from simulator.core.records import (
@@ -52,12 +52,30 @@ def question_message(probe: Probe, roles: Roles) -> dict:
     return {"role": "user", "content": f"{ask} Answer yes or no."}
 
 
+def choice_parts(probe: Probe, roles: Roles) -> tuple[str, str, str]:
+    """(how the question names the reply, healthy, failure) for a choice probe."""
+    fill = dict(person=roles.person, replier=roles.replier)
+    return f"the {roles.replier}'s reply", probe.healthy.format(**fill), probe.failure.format(**fill)
+
+
+def probe_messages(probe: Probe, roles: Roles) -> list[dict]:
+    """The question message(s) a probe sends after the context: one, or a choice in both orders."""
+    if probe.is_choice:
+        return [choice_question(*choice_parts(probe, roles), healthy_first) for healthy_first in (True, False)]
+    return [question_message(probe, roles)]
+
+
 async def ask(gateway: Gateway, spec: ModelSpec, context: dict, probe: Probe, roles: Roles,
-              seed: int = 0) -> tuple[Answer, Usage]:
-    """One question after the shared context; raises ModelCallError or AnswerError."""
+              seed: int = 0) -> tuple[float, float, Usage]:
+    """(P(healthy), confidence, usage) for one probe after the shared context; a choice probe is
+    asked in both orders; raises ModelCallError or AnswerError."""
+    if probe.is_choice:
+        p, usage = await p_healthy_both_orders(gateway, spec, [context], *choice_parts(probe, roles), seed=seed)
+        return p, Answer(p, 1.0).confidence, usage
     messages = [context, question_message(probe, roles)]
     comp = await gateway.complete(spec, messages, role="judge", seed=seed, logprobs=TOP_LOGPROBS)
-    return read_yes_no(comp.top_logprobs or []), comp.usage
+    answer = read_yes_no(comp.top_logprobs or [])
+    return oriented(answer, probe), answer.confidence, comp.usage
 
 
 async def score_reply(gateway: Gateway, spec: ModelSpec, context: dict, roles: Roles, rubric: Rubric,
@@ -75,10 +93,10 @@ async def score_reply(gateway: Gateway, spec: ModelSpec, context: dict, roles: R
             raise ValueError(f"rubric {rubric.id}: criterion {name!r} has no probes for judge.method=prob")
         ps, cs = [], []
         for probe in probes:
-            answer, u = await ask(gateway, spec, context, probe, roles, seed)
+            p, conf, u = await ask(gateway, spec, context, probe, roles, seed)
             usage = usage.add(u)
-            ps.append(oriented(answer, probe))
-            cs.append(answer.confidence)
+            ps.append(p)
+            cs.append(conf)
         out[name] = (sum(ps) / len(ps), sum(cs) / len(cs))
     return out, usage
 
@@ -94,7 +112,7 @@ def to_score(p_healthy: float) -> float:
 
 
 def prob_version(rubric: Rubric) -> str:
-    probes = "|".join(p.ask + p.yes_means for c in rubric.criteria.values() for p in c.probes)
+    probes = "|".join(p.text for c in rubric.criteria.values() for p in c.probes)
     digest = hashlib.sha256((CONTEXT_FORMAT + probes).encode()).hexdigest()[:8]
     return f"{rubric.id}@{rubric.version}+prob.{digest}"
 

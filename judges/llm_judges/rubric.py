@@ -13,11 +13,31 @@ from simulator.core.records import CRITERIA
 
 
 class Probe(BaseModel):
-    """One yes/no question a probability judge asks about a single reply."""
+    """One question a probability judge asks about a single reply: yes/no (`ask`, oriented by
+    `yes_means`), or a choice between a healthy and a failing description (`healthy` and
+    `failure`: A or B, asked in both orders so a preference for the first slot cannot decide)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    ask: str
+    ask: str | None = None
     yes_means: Literal["healthy", "failure"] = "healthy"
+    healthy: str | None = None
+    failure: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Probe":
+        choice = self.healthy is not None or self.failure is not None
+        if choice == (self.ask is not None) or choice and not (self.healthy and self.failure):
+            raise ValueError("a probe is either a yes/no question (ask) or a choice (healthy and failure)")
+        return self
+
+    @property
+    def is_choice(self) -> bool:
+        return self.healthy is not None
+
+    @property
+    def text(self) -> str:
+        """What identifies the probe's wording (for prompt versions)."""
+        return f"{self.healthy}|{self.failure}" if self.is_choice else f"{self.ask}{self.yes_means}"
 
 
 class Criterion(BaseModel):

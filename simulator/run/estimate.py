@@ -148,7 +148,7 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
 
         _charge(jc, render_judge_prompt(rubric, persona, scenario, conv, trajectory), _reply_tokens(spec, 1.0))
         return jc
-    from judges.llm_judges.prob import context_message, conversation_context, conversation_roles, question_message
+    from judges.llm_judges.prob import context_message, conversation_context, conversation_roles, probe_messages
     from judges.llm_judges.tension import checks, tension_messages
 
     from judges.llm_judges.hybrid import ROUTES
@@ -159,7 +159,8 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
         ctx = context_message(conversation_context(persona, scenario, Conversation(turns=conv.turns[: t.index + 1])))
         for crit in asked:
             for probe in crit.probes:
-                _charge(jc, [ctx, question_message(probe, roles)], 1)  # a one-token answer
+                for question in probe_messages(probe, roles):
+                    _charge(jc, [ctx, question], 1)  # a one-token answer
     for tp, reply, _ in checks(scenario, conv):
         for healthy_first in (True, False):
             _charge(jc, tension_messages(persona, scenario, conv, reply, tp, healthy_first), 1)
