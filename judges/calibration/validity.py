@@ -11,10 +11,9 @@ from simulator.core.validity import HEADLINE, INSTRUMENT_HEADLINE, SOURCES, judg
 def current_versions() -> dict[str, str]:
     """The judge version each method has with the default rubric, as verdicts carry it."""
     from judges.llm_judges.structured import judge_version
+    from judges.llm_judges.hybrid import hybrid_version
     from judges.llm_judges.prob import prob_version
     from judges.llm_judges.rubric import load_rubric
-
-    from judges.llm_judges.hybrid import hybrid_version
 
     rubric = load_rubric()
     return {"prob": prob_version(rubric), "hybrid": hybrid_version(prob_version(rubric)),

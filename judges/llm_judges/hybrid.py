@@ -30,6 +30,12 @@ ROUTES: dict[str, str] = {
 }
 
 
+def routes_for(method: str) -> dict[str, str]:
+    """The criteria a resolved judge method takes from instruments (none but for `hybrid`): the one
+    answer to "which criteria is the model asked", for the judge and for the plan alike."""
+    return dict(ROUTES) if method == "hybrid" else {}
+
+
 def hybrid_version(prob_version: str, routes: dict[str, str] | None = None) -> str:
     """The prob judge's version (the questions the model is asked) plus the routes."""
     routes = ROUTES if routes is None else routes

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from judges.llm_judges.structured import judge_conversation
-from judges.llm_judges.hybrid import ROUTES
+from judges.llm_judges.hybrid import routes_for
 from judges.llm_judges.prob import judge_conversation_prob
 from judges.llm_judges.rubric import load_rubric
 from judges.seam import FinishedConversation, Scores
@@ -45,7 +45,7 @@ async def judge(gateway: Gateway, spec: ModelSpec, persona: Persona, scenario: S
     if resolved in ("prob", "hybrid"):
         return await judge_conversation_prob(gateway, spec, persona, scenario, conversation, rubric=rubric,
                                              seed=seed, subject_model=subject_model, method=resolved,
-                                             routes=ROUTES if resolved == "hybrid" else None)
+                                             routes=routes_for(resolved))
     return await judge_conversation(gateway, spec, persona, scenario, conversation, trajectory, rubric=rubric,
                                     seed=seed, subject_model=subject_model, structured=structured)
 

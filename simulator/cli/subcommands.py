@@ -151,7 +151,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--rubric", default="relational_empathy")
     p.add_argument("--structured", default="schema", choices=["schema", "json", "none"])
     p.add_argument("--method", default="auto", choices=["auto", "prob", "hybrid", "structured"],
-                   help="prob: per-reply yes/no probabilities; structured: one JSON call; auto: prob on local/")
+                   help="prob: per-reply yes/no probabilities; hybrid: prob, with the criteria an instrument "
+                        "measured better taken from it; structured: one JSON call; auto: hybrid on local/")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--max-tokens", type=int, default=1200)
     p.add_argument("--api-base", default=None)

@@ -151,10 +151,11 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
     from judges.llm_judges.prob import context_message, conversation_context, conversation_roles, probe_messages
     from judges.llm_judges.tension import checks, tension_messages
 
-    from judges.llm_judges.hybrid import ROUTES
+    from judges.llm_judges.hybrid import routes_for
 
     roles = conversation_roles(persona)
-    asked = [c for name, c in rubric.criteria.items() if method == "prob" or name not in ROUTES]
+    routed = routes_for(method)
+    asked = [c for name, c in rubric.criteria.items() if name not in routed]
     for t in conv.subject_turns():
         ctx = context_message(conversation_context(persona, scenario, Conversation(turns=conv.turns[: t.index + 1])))
         for crit in asked:
