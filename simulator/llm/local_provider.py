@@ -11,6 +11,7 @@ import atexit
 import os
 import threading
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import litellm
@@ -39,6 +40,38 @@ def _llama_class():
             return super().generate(tokens, *args, reset=reset, **kwargs)
 
     return PrefixLlama
+
+
+def extra_buffers_allowed(system_info: str, setting: str | None) -> bool:
+    """Whether llama.cpp may put weights in its extra CPU buffer types (AMX tiles, repacked layouts).
+
+    Not where the CPU backend reports AMX: on an Intel Xeon with AMX (a 2-core VM of the project's
+    kind, 2026-12-03) llama-cpp-python 0.3.36 built from source segfaults in its first decode with
+    them and runs with them off. EMPATHY_SIM_EXTRA_BUFTS=1 or 0 overrides the guess.
+    """
+    if setting in ("0", "1"):
+        return setting == "1"
+    return "AMX_INT8 = 1" not in system_info
+
+
+@contextmanager
+def _model_params(extra_buffers: bool):
+    """llama-cpp-python's Llama() exposes no use_extra_bufts argument: it builds its parameters from
+    llama_model_default_params(), so that is what is adjusted while one model loads."""
+    import llama_cpp.llama_cpp as ll
+
+    default = ll.llama_model_default_params
+
+    def adjusted():
+        params = default()
+        params.use_extra_bufts = extra_buffers
+        return params
+
+    ll.llama_model_default_params = adjusted
+    try:
+        yield
+    finally:
+        ll.llama_model_default_params = default
 
 
 def raw_completion(llama: Any, messages: list[dict], kwargs: dict) -> dict:
@@ -105,10 +138,14 @@ class LocalProvider(CustomLLM):
                 except WeightsError as e:
                     raise CustomLLMError(500, str(e)) from None
                 threads = int(os.environ.get("EMPATHY_SIM_THREADS", os.cpu_count() or 1))
-                llama = _llama_class()(
-                    model_path=str(path), n_ctx=BUILTIN_MODELS[name].n_ctx, n_threads=threads,
-                    seed=0, verbose=False,
-                )
+                cls = _llama_class()
+                import llama_cpp
+
+                extra = extra_buffers_allowed(llama_cpp.llama_print_system_info().decode(errors="replace"),
+                                              os.environ.get("EMPATHY_SIM_EXTRA_BUFTS"))
+                with _model_params(extra):
+                    llama = cls(model_path=str(path), n_ctx=BUILTIN_MODELS[name].n_ctx, n_threads=threads,
+                                seed=0, verbose=False)
                 cache_mb = int(os.environ.get("EMPATHY_SIM_PREFIX_CACHE_MB", "512"))
                 if cache_mb > 0:
                     llama.prefix = PrefixStates(llama, max_bytes=cache_mb << 20)
