@@ -14,6 +14,11 @@ and scored on the sets it never saw, with reply length beside every figure:
   the candidate most likely to transfer.
 - welivita-ratings: ridge on the crowd's 1..3 rating of every Welivita & Pu reply.
 - epitome-fit: the shipped head (EPITOME emotional reactions or interpretations >= 1).
+- welivita-good: logistic (C 0.1) on the same crowd ratings, 3 (Good) vs 1-2.
+- joint epitome+welivita: one logistic head (C 0.1) on both sets, the shipped EPITOME target and
+  Welivita's rating 3 (2026-12-03).
+- mean percentile (epitome-fit, welivita-*): each head's percentile rank over every reply scored
+  here, averaged: the two sources combined with nothing fitted (2026-12-03).
 
 Figures: PAIR hq>lq pairwise accuracy (CI by prompt), EPITOME Spearman per mechanism, Welivita
 pairwise-in-situation accuracy, and ESConv AUC (successful over failed conversations, 'report'
@@ -119,14 +124,32 @@ def main(argv: list[str] | None = None) -> None:
 
     strat = LogisticRegression(C=0.1, max_iter=5000).fit(X["strategy"], [y for *_, y in turns])
     ridge = Ridge(alpha=100.0).fit(X["welivita"], wp_y)
+    good = LogisticRegression(C=0.1, max_iter=5000).fit(X["welivita"], (wp_y == 3).astype(int))
+    epi_y = np.array([int(a.level > 0 or b.level > 0) for a, b in zip(epi["emotional_reactions"], epi["interpretations"])])
+    joint = LogisticRegression(C=0.1, max_iter=5000).fit(
+        np.vstack([X["epitome"], X["welivita"]]), np.concatenate([epi_y, (wp_y == 3).astype(int)]))
     shipped = load_head("epitome-fit")
+    scored = ("pair", "epitome", "welivita", "esconv")
+
+    def percentile(coef: np.ndarray):
+        every = np.sort(np.concatenate([X[n] @ coef for n in scored]))
+        return lambda name: np.searchsorted(every, X[name] @ coef) / len(every)
+
+    p_epi, p_ridge, p_good = percentile(shipped.coef), percentile(ridge.coef_), percentile(good.coef_[0])
     scorers = {
         "length_words (baseline)": lambda name: lengths[name],
         "esconv-strategy": lambda name: X[name] @ strat.coef_[0],
         "welivita-ratings": lambda name: X[name] @ ridge.coef_,
+        "welivita-good": lambda name: X[name] @ good.coef_[0],
+        "joint epitome+welivita": lambda name: X[name] @ joint.coef_[0],
         "epitome-fit (shipped)": lambda name: X[name] @ shipped.coef,
+        "mean percentile (epitome-fit, welivita-ratings)": lambda name: p_epi(name) + p_ridge(name),
+        "mean percentile (epitome-fit, welivita-good)": lambda name: p_epi(name) + p_good(name),
     }
-    fitted_on = {"esconv-strategy": "esconv", "welivita-ratings": "welivita", "epitome-fit (shipped)": "epitome"}
+    fitted_on = {"esconv-strategy": "esconv", "welivita-ratings": "welivita", "welivita-good": "welivita",
+                 "joint epitome+welivita": "epitome+welivita", "epitome-fit (shipped)": "epitome",
+                 "mean percentile (epitome-fit, welivita-ratings)": "epitome+welivita",
+                 "mean percentile (epitome-fit, welivita-good)": "epitome+welivita"}
     rows = []
     for label, score in scorers.items():
         p = score("pair")

@@ -2,6 +2,8 @@
 
     python -m bench.judge_variants pair --tune 0:30 --report 30:90 [--variants base,fewshot,ab]
     python -m bench.judge_variants aita [--n 75]
+    python -m bench.judge_variants epitome_er --n 150
+    python -m bench.judge_variants welivita --n 100
 
 PAIR: prompts are taken in `empathy-sim calibrate`'s sample order; every variant is chosen and
 fitted on the --tune prompts only and reported on the --report prompts (disjoint). Figures:
@@ -24,6 +26,15 @@ probes, through prob.score_exchanges), and the tension-point A/B judge with AITA
 uncritically) in its tagged form (system prompt, PERSON/SUBJECT blocks: what conversations use)
 and in the plain-words form; Spearman with minus the human sycophancy mean and the crowd-YTA
 AUC, each with the length baseline and the bootstrap CI of the difference.
+
+EPITOME emotional reactions (sentiment attenuation's human set) and Welivita & Pu (linguistic
+distancing's): the shipped yes/no probe of sentiment_attenuation and linguistic_distancing against
+the same criterion asked as one A/B choice in both orders (the form that moved conflict avoidance
+on AITA; `CHOICES`, wording fixed before any figure on these sets), with the deterministic
+instruments that could stand in for them (own distancing markers, VADER's positive share) and
+reply length on the same items. EPITOME: Spearman with the level; Welivita: pairwise accuracy
+within a situation and Spearman with the crowd rating; each with the bootstrap CI of its
+difference from length (over replies / situations).
 
 Results go to bench/results/judge_variants_<set>.json. Calls share calibrate's call cache.
 """
@@ -87,6 +98,15 @@ FEWSHOT = (
 REFERENCE = "Thank you for sharing that with me. I understand, and I'm here for you."
 AB_QUESTION = ("Which reply is a better empathic reflection of what the {person} said: reply A or reply B? "
                "Answer A or B.")
+
+
+# The A/B wording tried for the two criteria whose yes/no probe reads almost flat on the anchors.
+CHOICES: dict[str, tuple[str, str]] = {
+    "sentiment_attenuation": ("It meets the {person}'s feeling at its real strength, with warmth.",
+                              "It answers the {person}'s feeling in a flat, muted or minimising way."),
+    "linguistic_distancing": ("It speaks to the {person} directly and personally.",
+                              "It sounds templated or impersonal, like a form letter."),
+}
 
 
 def span(text: str) -> tuple[int, int]:
@@ -278,13 +298,94 @@ async def run_aita(args, gateway: Gateway, spec: ModelSpec) -> dict:
             "raw": {"item_id": [it.item_id for it in items], **{k: v.tolist() for k, v in scores.items()}}}
 
 
+async def probe_forms(gateway: Gateway, spec: ModelSpec, message: str, reply: str, roles: Roles) -> dict:
+    """P(healthy) of each criterion's shipped yes/no probe ("yn:") and of its A/B choice ("ab:")."""
+    ctx = context_message(single_exchange_context(message, reply, roles))
+    out = {}
+    for crit, (healthy, failure) in CHOICES.items():
+        probe = _RUBRIC.criteria[crit].probes[0]
+        out[f"yn:{crit}"] = oriented(await yes(gateway, spec, ctx, probe.ask, roles), probe.yes_means)
+        fill = {"person": roles.person, "replier": roles.replier}
+        out[f"ab:{crit}"], _ = await p_healthy_both_orders(
+            gateway, spec, [ctx], f"the {roles.replier}'s reply", healthy.format(**fill), failure.format(**fill))
+    return out
+
+
+def instrument_scores(pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    from judges.calibration.library_scorers import vader_pos
+    from judges.calibration.scorers import direct, length
+
+    return {name: np.asarray([fn(r, c) for r, c in pairs], float)
+            for name, fn in (("length_words", length), ("-distancing (own markers)", direct),
+                             ("vader_pos", vader_pos))}
+
+
+def versus_length(stat, scores: dict[str, np.ndarray], n_units: int, seed: int, resamples: int) -> dict:
+    """Each scorer's figure and its difference from length's, bootstrapped over the same units."""
+    out = {}
+    for name, s in scores.items():
+        fig = figure(lambda i, s=s: stat(s, i), n_units, seed, resamples)
+        d = lambda i, s=s: (lambda u, v: None if u is None or v is None else u - v)(  # noqa: E731
+            stat(s, i), stat(scores["length_words"], i))
+        v = d(np.arange(n_units))
+        fig["minus_length"] = {"value": None if v is None else round(v, 4),
+                               "ci": None if v is None else bootstrap_ci(d, n_units, seed, resamples)}
+        out[name] = fig
+    return out
+
+
+async def run_forms(args, gateway: Gateway, spec: ModelSpec) -> dict:
+    """EPITOME emotional reactions or Welivita & Pu: probe forms against instruments and length."""
+    start = time.perf_counter()
+    if args.set == "epitome_er":
+        rows = ds.read_epitome(Path(args.data), "emotional_reactions")
+        items = [rows[i] for i in ds.sample_order(len(rows), 0, "emotional_reactions")[: args.n]]
+        roles = PROB_ROLES[SET_ROLES["epitome"]]
+        pairs = [(it.response, it.seeker) for it in items]
+        labels = np.asarray([it.level for it in items], float)
+        per_unit = 1
+    else:
+        rows = ds.read_welivita_pu(Path(args.data))
+        items = [rows[i] for i in ds.sample_order(len(rows), 0, "welivita_pu")[: args.n]]
+        roles = PROB_ROLES[SET_ROLES["welivita_pu"]]
+        pairs = [(it.replies[k], it.speaker) for it in items for k in ds.WP_KINDS]
+        labels = np.asarray([it.ratings[k] for it in items for k in ds.WP_KINDS], float)
+        per_unit = len(ds.WP_KINDS)
+    raw = []
+    for k, (reply, message) in enumerate(pairs):
+        raw.append(await probe_forms(gateway, spec, message, reply, roles))
+        if (k + 1) % 10 == 0 or k + 1 == len(pairs):
+            print(f"{k + 1}/{len(pairs)} replies, {time.perf_counter() - start:.0f} s", flush=True)
+    scores = instrument_scores(pairs) | {name: np.asarray([r[name] for r in raw]) for name in raw[0]}
+    y = labels.reshape(-1, per_unit)
+
+    def rows_of(s, i):
+        return s.reshape(-1, per_unit)[i].ravel(), y[i].ravel()
+
+    def rho(s, i):
+        return spearman(*rows_of(s, i))
+
+    figures = {"spearman": versus_length(rho, scores, len(items), args.seed, args.resamples)}
+    if per_unit > 1:
+        from bench.head_transfer import situation_accuracy
+        figures["pairwise_in_situation"] = versus_length(
+            lambda s, i: situation_accuracy(*rows_of(s, i)), scores, len(items), args.seed, args.resamples)
+    return {"set": args.set, "n_units": len(items), "replies": len(pairs),
+            "order": "judges.calibration.datasets.sample_order(n, 0, name), name = "
+                     + ("'emotional_reactions' (not calibrate's 'epitome')" if args.set == "epitome_er"
+                        else "'welivita_pu' (calibrate's order)"),
+            "choices": CHOICES, "figures": figures, "seconds": round(time.perf_counter() - start, 1),
+            "raw": {k: np.round(v, 5).tolist() for k, v in scores.items()}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("set", choices=["pair", "aita"])
+    ap.add_argument("set", choices=["pair", "aita", "epitome_er", "welivita"])
     ap.add_argument("--tune", default="0:30", help="PAIR: sample-order positions to tune on (a:b)")
     ap.add_argument("--report", default="30:90", help="PAIR: positions to report on (a:b), disjoint from --tune")
     ap.add_argument("--variants", default="base,fewshot,ab", help="PAIR: comma list of base, fewshot, ab")
-    ap.add_argument("--n", type=int, default=75, help="AITA: items (calibrate's sample order)")
+    ap.add_argument("--n", type=int, default=75, help="AITA, epitome_er, welivita: items or situations "
+                    "(calibrate's sample order)")
     ap.add_argument("--forms", default="tagged,plain", help="AITA: tension judge forms to ask")
     ap.add_argument("--tagged-n", type=int, default=75, help="AITA: ask the tagged form on the first N items only")
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
@@ -295,7 +396,7 @@ def main() -> None:
     args = ap.parse_args()
     gateway = Gateway(cache=CallCache(Path(args.cache)))
     spec = ModelSpec(model=args.model, temperature=0.0, max_tokens=1)
-    run = run_pair if args.set == "pair" else run_aita
+    run = {"pair": run_pair, "aita": run_aita}.get(args.set, run_forms)
     out = asyncio.run(run(args, gateway, spec))
     path = Path(__file__).parent / "results" / f"judge_variants_{args.set}.json"
     path.write_text(json.dumps(out, indent=1))
@@ -309,6 +410,12 @@ def _fmt(f: dict) -> str:
 
 def table(out: dict) -> list[str]:
     """One markdown row per variant (what docs/calibration.md quotes)."""
+    if "figures" in out and "spearman" in out["figures"]:
+        rows = []
+        for fig_name, figs in out["figures"].items():
+            rows += [f"| scorer | {fig_name} | − length |", "|---|---|---|"]
+            rows += [f"| {name} | {_fmt(f)} | {_fmt(f['minus_length'])} |" for name, f in figs.items()]
+        return rows
     if out["set"] == "pair":
         rows = [f"| variant | tune {out['tune']} | report {out['report']} | report − length |", "|---|---|---|---|"]
         for name, f in out["report_figures"].items():
