@@ -20,13 +20,14 @@ def _est(cfg):
 
 def test_calls_and_tokens_of_one_conversation(make_cfg):
     # 4 replies; maya's scenario opens with its scripted line, so 3 persona calls; replies use
-    # their whole max_tokens (50); the probability judge asks the rubric's 8 questions per reply
-    # and, at the one tension beat (persona turn 4), both orders of the A/B question: 4*8 + 2
+    # their whole max_tokens (50); the probability judge asks the rubric's 9 questions per reply
+    # (rubric 4: two choice probes, each in both orders) and, at the one tension beat (persona
+    # turn 4), both orders of the A/B question: 4*9 + 2
     cfg = make_cfg(max_turns=4, judge={"method": "prob"})
     est = _est(cfg)
     assert {r: (c.calls, c.completion_tokens) for r, c in est.roles.items()} == {
-        "persona": (3, 150), "subject": (4, 200), "judge": (34, 34)}
-    assert est.chain == {"persona": 3, "subject": 4, "judge": 34} and est.calls == 41
+        "persona": (3, 150), "subject": (4, 200), "judge": (38, 38)}
+    assert est.chain == {"persona": 3, "subject": 4, "judge": 38} and est.calls == 45
     # subject reply i sees the opening, then i-1 persona lines and i-1 replies of 50 tokens
     # (200 characters each): characters // 4 + 4 per message, no system prompt
     by_hand = sum((len(OPENING) + (i - 1) * 200 * 2) // 4 + 4 * (1 + 2 * (i - 1)) for i in range(1, 5))

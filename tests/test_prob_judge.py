@@ -29,6 +29,11 @@ def last_reply(messages: list[dict]) -> str:
     return ctx.rsplit("The assistant said:", 1)[-1] if "The assistant said:" in ctx else ctx.rsplit("SUBJECT:", 1)[1]
 
 
+# how each choice probe's healthy option begins (the words before its first placeholder)
+HEALTHY_OPTIONS = tuple(p.healthy.split("{")[0] for c in load_rubric().criteria.values() for p in c.probes
+                        if p.is_choice)
+
+
 def warm_judge(messages: list[dict]) -> float:
     """Scripted: a reply with 'so sorry' is good on healthy-polarity questions (and matches the
     healthy option of a choice)."""
@@ -36,7 +41,7 @@ def warm_judge(messages: list[dict]) -> float:
     question = messages[-1]["content"]
     if "Answer A or B" in question:
         good = 0.9 if warm else 0.2
-        return good if question.split("A:", 1)[1].lstrip().startswith("It challenges") else 1 - good
+        return good if question.split("A:", 1)[1].lstrip().startswith(HEALTHY_OPTIONS) else 1 - good
     failure_q = "templated" in question or "simply take" in question
     return (0.1 if warm else 0.8) if failure_q else (0.9 if warm else 0.2)
 
@@ -240,7 +245,10 @@ def test_a_choice_probe_is_asked_in_both_orders_and_a_malformed_probe_is_refused
     fake.set("pjudge", fakes.judge_probs(lambda m: 0.9))
     persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
     v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conversation(["I hear you."])))
-    assert v.scores["conflict_avoidance"].value == pytest.approx(3.0, abs=1e-3)
+    choice_criteria = [c for c, crit in load_rubric().criteria.items() if any(p.is_choice for p in crit.probes)]
+    assert "conflict_avoidance" in choice_criteria and "linguistic_distancing" in choice_criteria  # rubric 4
+    for c in choice_criteria:
+        assert v.scores[c].value == pytest.approx(3.0, abs=1e-3), c
     choices = [m[-1]["content"] for _, m, _ in fake.calls if "Answer A or B" in m[-1]["content"]]
-    assert len(choices) == 2 and choices[0] != choices[1]
+    assert len(choices) == 2 * len(choice_criteria) and len(set(choices)) == len(choices)
     assert v.scores["cognitive"].value == pytest.approx(1 + 4 * 0.9, abs=1e-3)  # yes/no probes read P(yes)
