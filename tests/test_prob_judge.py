@@ -24,9 +24,13 @@ JUDGE = ModelSpec(model="fake/pjudge", temperature=0.0, max_tokens=5)
 
 def last_reply(messages: list[dict]) -> str:
     """The reply under judgement: the assistant's last turn in the judge's shared context (the
-    probability judge), or the SUBJECT's last turn (the tension judge's transcript)."""
+    probability judge: the conversation, or the one exchange rubric 5 shows for some criteria), or
+    the SUBJECT's last turn (the tension judge's transcript)."""
     ctx = next(m["content"] for m in messages if m["role"] == "user" and ("said:" in m["content"] or "SUBJECT:" in m["content"]))
-    return ctx.rsplit("The assistant said:", 1)[-1] if "The assistant said:" in ctx else ctx.rsplit("SUBJECT:", 1)[1]
+    for marker in ("The assistant said:", "The assistant replied:", "SUBJECT:"):  # conversation, exchange, tension
+        if marker in ctx:
+            return ctx.rsplit(marker, 1)[1]
+    raise AssertionError(f"no reply in the judge's context: {ctx[:200]}")
 
 
 # how each choice probe's healthy option begins (the words before its first placeholder)
@@ -106,7 +110,7 @@ def test_every_reply_scored_in_history_and_criteria_differ(fake):
     conv = conversation(["I'm so sorry, Maya. That voicemail sounds so heavy.",
                          "It is understandable. Consider consulting a professional."])
     v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conv))
-    assert v.status == "ok" and v.method == "prob"
+    assert v.status == "ok" and v.method == "prob", v.error
     assert [t.turn for t in v.per_turn] == [1, 3]
     warm, cold = v.per_turn
     assert set(warm.criteria) == set(CRITERIA)
@@ -120,9 +124,19 @@ def test_every_reply_scored_in_history_and_criteria_differ(fake):
     contexts = [m[0]["content"] for _, m, _ in fake.calls]
     assert any("consulting a professional" in c and "so sorry" in c for c in contexts)
     assert not any("consulting a professional" in c for c in contexts[: len(contexts) // 2])
-    # each criterion has its own question; the shared context is the same message for all of them
+    # each criterion has its own question; the shared context is the same message for all the
+    # conversation-form criteria, and the exchange-form ones (rubric 5) share one of their own that
+    # holds only the reply and the message it answers
     first_reply = [m for _, m, _ in fake.calls if "consulting a professional" not in m[0]["content"]]
-    assert len({m[0]["content"] for m in first_reply}) == 1
+    shared = {m[0]["content"] for m in first_reply}
+    exchange = [c for c, crit in load_rubric().criteria.items() if crit.context == "exchange"]
+    assert len(shared) == (2 if exchange else 1)
+    if exchange:
+        ex = next(c for c in shared if "The assistant replied:" in c)
+        assert '"person line 0"' in ex and "so sorry" in ex and "About the person" not in ex
+        second = {m[0]["content"] for _, m, _ in fake.calls if "consulting a professional" in m[0]["content"]
+                  and "The assistant replied:" in m[0]["content"]}
+        assert len(second) == 1 and "so sorry" not in next(iter(second))  # no earlier history in it
     roles = conversation_roles(persona)
     assert len({m[-1]["content"] for m in first_reply}) == sum(
         len(probe_messages(p, roles)) for c in load_rubric().criteria.values() for p in c.probes)

@@ -112,7 +112,8 @@ def to_score(p_healthy: float) -> float:
 
 
 def prob_version(rubric: Rubric) -> str:
-    probes = "|".join(p.text for c in rubric.criteria.values() for p in c.probes)
+    probes = "|".join(("" if c.context == "conversation" else f"{c.context}:") + p.text
+                      for c in rubric.criteria.values() for p in c.probes)
     digest = hashlib.sha256((CONTEXT_FORMAT + probes).encode()).hexdigest()[:8]
     return f"{rubric.id}@{rubric.version}+prob.{digest}"
 
@@ -144,9 +145,15 @@ async def judge_conversation_prob(
         for t in conversation.subject_turns():
             history = Conversation(turns=conversation.turns[: t.index + 1])
             ctx = context_message(conversation_context(persona, scenario, history))
-            reply, u = await score_reply(gateway, spec, ctx, conversation_roles(persona), rubric, asked, seed=seed)
-            usage = usage.add(u)
+            roles = conversation_roles(persona)
             answered = answered_message(history)
+            whole = [c for c in asked if rubric.criteria[c].context == "conversation"]
+            reply, u = await score_reply(gateway, spec, ctx, roles, rubric, whole, seed=seed)
+            usage = usage.add(u)
+            if exchange := [c for c in asked if c not in whole]:
+                ex = context_message(single_exchange_context(answered, t.text, roles))
+                more, u = await score_reply(gateway, spec, ex, roles, rubric, exchange, seed=seed)
+                reply, usage = reply | more, usage.add(u)
             for c, name in routes.items():
                 reply[c] = (criterion_reading(name, t.text, answered)[1], None)
             reply = {c: reply[c] for c in rubric.criteria}  # rubric order

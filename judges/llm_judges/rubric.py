@@ -47,6 +47,11 @@ class Criterion(BaseModel):
     against: str
     levels: dict[int, str]
     probes: tuple[Probe, ...] = ()
+    # What the probability judge shows before this criterion's probes in a conversation: the whole
+    # conversation with the card ("conversation"), or only the reply and the message it answers
+    # ("exchange": the form every calibration set is judged in, so the figure shown beside the
+    # score is the figure of the form that made it).
+    context: Literal["conversation", "exchange"] = "conversation"
 
     @model_validator(mode="after")
     def _all_levels(self) -> "Criterion":
