@@ -67,6 +67,17 @@ def judge_json(scores: dict[str, int] | Callable[[str], dict[str, int]], quote_f
     return respond
 
 
+def judged_reply(messages: list[dict]) -> str:
+    """The reply a probability or tension judge call is about: the assistant's last turn in its
+    shared context (whole conversation, or the one exchange of rubric 5's exchange criteria), or the
+    SUBJECT's last turn of a tension judge's transcript."""
+    ctx = next(m["content"] for m in messages if m["role"] == "user" and ("said:" in m["content"] or "SUBJECT:" in m["content"]))
+    for marker in ("The assistant said:", "The assistant replied:", "SUBJECT:"):
+        if marker in ctx:
+            return ctx.rsplit(marker, 1)[1]
+    raise AssertionError(f"no reply in the judge's context: {ctx[:200]}")
+
+
 def judge_probs(p_yes: Callable[[list[dict]], float], positions: int = 1) -> Responder:
     """Probability-judge fake: answers with a next-token distribution, P(yes) = p_yes(messages)
     (for an A/B choice question, P(A)).

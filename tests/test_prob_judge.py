@@ -22,15 +22,7 @@ from simulator.core.records import CRITERIA, Conversation, ModelSpec, TensionVer
 JUDGE = ModelSpec(model="fake/pjudge", temperature=0.0, max_tokens=5)
 
 
-def last_reply(messages: list[dict]) -> str:
-    """The reply under judgement: the assistant's last turn in the judge's shared context (the
-    probability judge: the conversation, or the one exchange rubric 5 shows for some criteria), or
-    the SUBJECT's last turn (the tension judge's transcript)."""
-    ctx = next(m["content"] for m in messages if m["role"] == "user" and ("said:" in m["content"] or "SUBJECT:" in m["content"]))
-    for marker in ("The assistant said:", "The assistant replied:", "SUBJECT:"):  # conversation, exchange, tension
-        if marker in ctx:
-            return ctx.rsplit(marker, 1)[1]
-    raise AssertionError(f"no reply in the judge's context: {ctx[:200]}")
+last_reply = fakes.judged_reply
 
 
 # how each choice probe's healthy option begins (the words before its first placeholder)

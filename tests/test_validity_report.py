@@ -16,7 +16,7 @@ from simulator.report.summary import write_summary
 
 
 def warm_yes(messages):
-    return 0.85 if "sorry" in messages[0]["content"].rsplit("The assistant said:", 1)[1].lower() else 0.25
+    return 0.85 if "sorry" in fakes.judged_reply(messages).lower() else 0.25
 
 
 def _run(fake, make_cfg, **over):
