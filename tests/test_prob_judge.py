@@ -258,3 +258,21 @@ def test_a_choice_probe_is_asked_in_both_orders_and_a_malformed_probe_is_refused
     choices = [m[-1]["content"] for _, m, _ in fake.calls if "Answer A or B" in m[-1]["content"]]
     assert len(choices) == 2 * len(choice_criteria) and len(set(choices)) == len(choices)
     assert v.scores["cognitive"].value == pytest.approx(1 + 4 * 0.9, abs=1e-3)  # yes/no probes read P(yes)
+
+
+def test_the_plan_charges_the_contexts_the_judge_sends(fake, make_cfg):
+    """The plan's judge estimate asks each criterion after the context of its form (rubric 5's
+    exchange criteria after the one exchange), so its prompt tokens are the judge's own."""
+    from simulator.llm.rate_limit import estimate_tokens
+    from simulator.run.estimate import _judge_calls
+
+    fake.set("pjudge", fakes.judge_probs(lambda m: 0.7))
+    persona, scenario = load_persona("maya_grieving_daughter"), load_scenario("grief_missed_last_call")
+    conv = conversation(["I'm so sorry, Maya.", "That voicemail must replay in your head."])
+    v = run(judge_conversation_prob(Gateway(), JUDGE, persona, scenario, conv))
+    assert v.status == "ok", v.error
+    sent = [m for _, m, _ in fake.calls]
+    cfg = make_cfg(judge={"method": "prob"})
+    jc = _judge_calls(cfg, JUDGE, "prob", persona, scenario, conv, [])
+    assert jc.calls == len(sent)
+    assert jc.prompt_tokens == sum(estimate_tokens(m, None) for m in sent)

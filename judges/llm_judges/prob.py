@@ -106,6 +106,15 @@ def answered_message(history: Conversation) -> str:
     return next((t.text for t in reversed(history.turns[:-1]) if t.speaker == "persona"), "")
 
 
+def reply_context(form: str, persona: Persona, scenario: Scenario, history: Conversation) -> dict:
+    """The shared context a criterion of this `context` form is asked after, about the history's
+    last reply: the whole conversation with the card, or only that reply and the message it answers."""
+    if form == "exchange":
+        return context_message(single_exchange_context(answered_message(history), history.turns[-1].text,
+                                                       conversation_roles(persona)))
+    return context_message(conversation_context(persona, scenario, history))
+
+
 def to_score(p_healthy: float) -> float:
     """P(healthy) on 0..1 onto the rubric's 1..5 (5 = no failure)."""
     return 1.0 + 4.0 * p_healthy
@@ -144,16 +153,14 @@ async def judge_conversation_prob(
     try:
         for t in conversation.subject_turns():
             history = Conversation(turns=conversation.turns[: t.index + 1])
-            ctx = context_message(conversation_context(persona, scenario, history))
             roles = conversation_roles(persona)
             answered = answered_message(history)
-            whole = [c for c in asked if rubric.criteria[c].context == "conversation"]
-            reply, u = await score_reply(gateway, spec, ctx, roles, rubric, whole, seed=seed)
-            usage = usage.add(u)
-            if exchange := [c for c in asked if c not in whole]:
-                ex = context_message(single_exchange_context(answered, t.text, roles))
-                more, u = await score_reply(gateway, spec, ex, roles, rubric, exchange, seed=seed)
-                reply, usage = reply | more, usage.add(u)
+            reply = {}
+            for form in ("conversation", "exchange"):  # each form's questions share its context's state
+                if mine := [c for c in asked if rubric.criteria[c].context == form]:
+                    ctx = reply_context(form, persona, scenario, history)
+                    more, u = await score_reply(gateway, spec, ctx, roles, rubric, mine, seed=seed)
+                    reply, usage = reply | more, usage.add(u)
             for c, name in routes.items():
                 reply[c] = (criterion_reading(name, t.text, answered)[1], None)
             reply = {c: reply[c] for c in rubric.criteria}  # rubric order

@@ -148,7 +148,7 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
 
         _charge(jc, render_judge_prompt(rubric, persona, scenario, conv, trajectory), _reply_tokens(spec, 1.0))
         return jc
-    from judges.llm_judges.prob import context_message, conversation_context, conversation_roles, probe_messages
+    from judges.llm_judges.prob import conversation_roles, probe_messages, reply_context
     from judges.llm_judges.tension import checks, tension_messages
 
     from judges.llm_judges.hybrid import routes_for
@@ -157,11 +157,12 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
     routed = routes_for(method)
     asked = [c for name, c in rubric.criteria.items() if name not in routed]
     for t in conv.subject_turns():
-        ctx = context_message(conversation_context(persona, scenario, Conversation(turns=conv.turns[: t.index + 1])))
+        history = Conversation(turns=conv.turns[: t.index + 1])
+        ctx = {form: reply_context(form, persona, scenario, history) for form in ("conversation", "exchange")}
         for crit in asked:
             for probe in crit.probes:
                 for question in probe_messages(probe, roles):
-                    _charge(jc, [ctx, question], 1)  # a one-token answer
+                    _charge(jc, [ctx[crit.context], question], 1)  # a one-token answer
     for tp, reply, _ in checks(scenario, conv):
         for healthy_first in (True, False):
             _charge(jc, tension_messages(persona, scenario, conv, reply, tp, healthy_first), 1)
