@@ -26,7 +26,7 @@ from judges.llm_judges.answers import TOP_LOGPROBS, Answer, AnswerError, read_ye
 from judges.llm_judges.contexts import (  # noqa: F401 (re-exported: the judge's context)
     Roles, context_message, conversation_context, conversation_roles, single_exchange_context,
 )
-from judges.llm_judges.rubric import Probe, Rubric, load_rubric
+from judges.llm_judges.rubric import CONTEXT_FORMS, Probe, Rubric, load_rubric
 from judges.llm_judges.tension import choice_question, flip_stats, judge_tension_points, p_healthy_both_orders
 from simulator.core.cards import Persona, Scenario
 from simulator.llm.call import BudgetExceeded, Gateway, ModelCallError
@@ -151,16 +151,16 @@ async def judge_conversation_prob(
                             usage=usage, same_model_as_subject=spec.model == subject_model)
 
     try:
+        roles = conversation_roles(persona)
+        by_form = {f: mine for f in CONTEXT_FORMS if (mine := [c for c in asked if rubric.criteria[c].context == f])}
         for t in conversation.subject_turns():
             history = Conversation(turns=conversation.turns[: t.index + 1])
-            roles = conversation_roles(persona)
             answered = answered_message(history)
             reply = {}
-            for form in ("conversation", "exchange"):  # each form's questions share its context's state
-                if mine := [c for c in asked if rubric.criteria[c].context == form]:
-                    ctx = reply_context(form, persona, scenario, history)
-                    more, u = await score_reply(gateway, spec, ctx, roles, rubric, mine, seed=seed)
-                    reply, usage = reply | more, usage.add(u)
+            for form, mine in by_form.items():  # each form's questions share its context's state
+                ctx = reply_context(form, persona, scenario, history)
+                more, u = await score_reply(gateway, spec, ctx, roles, rubric, mine, seed=seed)
+                reply, usage = reply | more, usage.add(u)
             for c, name in routes.items():
                 reply[c] = (criterion_reading(name, t.text, answered)[1], None)
             reply = {c: reply[c] for c in rubric.criteria}  # rubric order

@@ -40,6 +40,11 @@ class Probe(BaseModel):
         return f"{self.healthy}|{self.failure}" if self.is_choice else f"{self.ask}{self.yes_means}"
 
 
+# The shared contexts a probability judge can ask a criterion's probes after (Criterion.context).
+ContextForm = Literal["conversation", "exchange"]
+CONTEXT_FORMS: tuple[ContextForm, ...] = ("conversation", "exchange")
+
+
 class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["mechanism", "dimension"]
@@ -51,7 +56,7 @@ class Criterion(BaseModel):
     # conversation with the card ("conversation"), or only the reply and the message it answers
     # ("exchange": the form every calibration set is judged in, so the figure shown beside the
     # score is the figure of the form that made it).
-    context: Literal["conversation", "exchange"] = "conversation"
+    context: ContextForm = "conversation"
 
     @model_validator(mode="after")
     def _all_levels(self) -> "Criterion":

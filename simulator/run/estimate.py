@@ -156,9 +156,10 @@ def _judge_calls(cfg: RunConfig, spec: ModelSpec, method: str, persona: Persona,
     roles = conversation_roles(persona)
     routed = routes_for(method)
     asked = [c for name, c in rubric.criteria.items() if name not in routed]
+    forms = {crit.context for crit in asked}
     for t in conv.subject_turns():
         history = Conversation(turns=conv.turns[: t.index + 1])
-        ctx = {form: reply_context(form, persona, scenario, history) for form in ("conversation", "exchange")}
+        ctx = {form: reply_context(form, persona, scenario, history) for form in forms}
         for crit in asked:
             for probe in crit.probes:
                 for question in probe_messages(probe, roles):
