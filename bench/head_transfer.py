@@ -39,6 +39,7 @@ from scipy.stats import spearmanr
 from bench.judge_probes import hq_lq_accuracy
 from judges.calibration import datasets as ds
 from judges.calibration.esconv import read_esconv
+from judges.calibration.fit_heads import epitome_training
 from judges.calibration.metrics import auc, figure
 from judges.instruments import embeddings
 from judges.instruments.learned.features import features
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     strat = LogisticRegression(C=0.1, max_iter=5000).fit(X["strategy"], [y for *_, y in turns])
     ridge = Ridge(alpha=100.0).fit(X["welivita"], wp_y)
     good = LogisticRegression(C=0.1, max_iter=5000).fit(X["welivita"], (wp_y == 3).astype(int))
-    epi_y = np.array([int(a.level > 0 or b.level > 0) for a, b in zip(epi["emotional_reactions"], epi["interpretations"])])
+    epi_fit_pairs, epi_y = epitome_training(data)  # the shipped head's own target
+    assert epi_fit_pairs == epi_pairs, "EPITOME rows no longer line up with the shipped head's training rows"
     joint = LogisticRegression(C=0.1, max_iter=5000).fit(
         np.vstack([X["epitome"], X["welivita"]]), np.concatenate([epi_y, (wp_y == 3).astype(int)]))
     shipped = load_head("epitome-fit")

@@ -56,7 +56,7 @@ from judges.calibration.metrics import auc, bootstrap_ci, figure, spearman
 from judges.llm_judges.answers import TOP_LOGPROBS, read_yes_no
 from judges.llm_judges.contexts import quote
 from judges.llm_judges.prob import (
-    Roles, context_message, question_message, score_exchanges, single_exchange_context,
+    Roles, ask, context_message, question_message, score_exchanges, single_exchange_context,
 )
 from judges.llm_judges.rubric import Probe, load_rubric
 from judges.llm_judges.tension import TAGGED_SUBJECT, p_healthy_both_orders, read_choice, tagged_context
@@ -106,6 +106,14 @@ CHOICES: dict[str, tuple[str, str]] = {
                               "It answers the {person}'s feeling in a flat, muted or minimising way."),
     "linguistic_distancing": ("It speaks to the {person} directly and personally.",
                               "It sounds templated or impersonal, like a form letter."),
+}
+
+
+# The yes/no probes rubric 3 asked for them (the "yn:" rows; rubric 4 asks distancing as a choice).
+_RUBRIC_3 = {
+    "sentiment_attenuation": Probe(ask=_RUBRIC.criteria["sentiment_attenuation"].probes[0].ask),
+    "linguistic_distancing": Probe(ask="Does the {replier}'s reply sound templated, clinical or impersonal, like a "
+                                       "form letter or a script?", yes_means="failure"),
 }
 
 
@@ -302,12 +310,9 @@ async def probe_forms(gateway: Gateway, spec: ModelSpec, message: str, reply: st
     """P(healthy) of each criterion's shipped yes/no probe ("yn:") and of its A/B choice ("ab:")."""
     ctx = context_message(single_exchange_context(message, reply, roles))
     out = {}
-    for crit, (healthy, failure) in CHOICES.items():
-        probe = _RUBRIC.criteria[crit].probes[0]
-        out[f"yn:{crit}"] = oriented(await yes(gateway, spec, ctx, probe.ask, roles), probe.yes_means)
-        fill = {"person": roles.person, "replier": roles.replier}
-        out[f"ab:{crit}"], _ = await p_healthy_both_orders(
-            gateway, spec, [ctx], f"the {roles.replier}'s reply", healthy.format(**fill), failure.format(**fill))
+    for crit, (healthy, failure) in CHOICES.items():  # through the judge's own ask(): its exact prompts
+        out[f"yn:{crit}"], _, _ = await ask(gateway, spec, ctx, _RUBRIC_3[crit], roles)
+        out[f"ab:{crit}"], _, _ = await ask(gateway, spec, ctx, Probe(healthy=healthy, failure=failure), roles)
     return out
 
 
@@ -322,11 +327,14 @@ def instrument_scores(pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
 
 def versus_length(stat, scores: dict[str, np.ndarray], n_units: int, seed: int, resamples: int) -> dict:
     """Each scorer's figure and its difference from length's, bootstrapped over the same units."""
+    def minus_length(s, i):
+        u, v = stat(s, i), stat(scores["length_words"], i)
+        return None if u is None or v is None else u - v
+
     out = {}
     for name, s in scores.items():
         fig = figure(lambda i, s=s: stat(s, i), n_units, seed, resamples)
-        d = lambda i, s=s: (lambda u, v: None if u is None or v is None else u - v)(  # noqa: E731
-            stat(s, i), stat(scores["length_words"], i))
+        d = lambda i, s=s: minus_length(s, i)  # noqa: E731
         v = d(np.arange(n_units))
         fig["minus_length"] = {"value": None if v is None else round(v, 4),
                                "ci": None if v is None else bootstrap_ci(d, n_units, seed, resamples)}
