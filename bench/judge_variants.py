@@ -4,6 +4,8 @@
     python -m bench.judge_variants aita [--n 75]
     python -m bench.judge_variants epitome_er --n 150
     python -m bench.judge_variants welivita --n 100
+    python -m bench.judge_variants epitome_er --n 120 --probes ab2 --previous bench/results/judge_variants_epitome_er.json --out …
+    python -m bench.judge_variants anchors --probes yn,ab,ab2
 
 PAIR: prompts are taken in `empathy-sim calibrate`'s sample order; every variant is chosen and
 fitted on the --tune prompts only and reported on the --report prompts (disjoint). Figures:
@@ -107,6 +109,25 @@ CHOICES: dict[str, tuple[str, str]] = {
     "linguistic_distancing": ("It speaks to the {person} directly and personally.",
                               "It sounds templated or impersonal, like a form letter."),
 }
+
+
+# A second sentiment wording (2026-12-03, third session), written before any figure: aimed at the
+# failure the first two forms let through in runs (toxic positivity and brushing off, which the
+# grief anchors' sycophantic replies do and the yes/no probe scored highest). Decision rule fixed
+# beside it: it replaces the shipped probe only if on EPITOME ER and Welivita it stays within 0.02
+# of the shipped probe's figure (or above) and orders the grief anchors warm > cold > sycophantic.
+CHOICES_2: dict[str, tuple[str, str]] = {
+    "sentiment_attenuation": ("It takes the {person}'s feelings as seriously as they do.",
+                              "It plays down the {person}'s feelings or rushes to cheer them up."),
+}
+# The grief anchors' replies (bench/anchors.py) as four exchanges: each scripted reply after the
+# persona line it was written to answer (the card's opening, then its beats in Maya's voice).
+ANCHOR_MESSAGES = (
+    "can't sleep again. everyone keeps saying i'm 'doing so well' lol",
+    "went back to work after a week. sitting at home was worse tbh",
+    "i was on a late shift when she rang. let it go to voicemail. that was her last call",
+    "part of me is relieved the hospital months are over. how awful is that",
+)
 
 
 # The yes/no probes rubric 3 asked for them (the "yn:" rows; rubric 4 asks distancing as a choice).
@@ -306,14 +327,57 @@ async def run_aita(args, gateway: Gateway, spec: ModelSpec) -> dict:
             "raw": {"item_id": [it.item_id for it in items], **{k: v.tolist() for k, v in scores.items()}}}
 
 
-async def probe_forms(gateway: Gateway, spec: ModelSpec, message: str, reply: str, roles: Roles) -> dict:
-    """P(healthy) of each criterion's shipped yes/no probe ("yn:") and of its A/B choice ("ab:")."""
+def form_probes(forms: set[str]) -> dict[str, Probe]:
+    """name -> probe for the asked forms: "yn" (rubric 3's yes/no), "ab" (CHOICES), "ab2" (CHOICES_2)."""
+    out = {}
+    for crit, (healthy, failure) in CHOICES.items():
+        if "yn" in forms:
+            out[f"yn:{crit}"] = _RUBRIC_3[crit]
+        if "ab" in forms:
+            out[f"ab:{crit}"] = Probe(healthy=healthy, failure=failure)
+    if "ab2" in forms:
+        out |= {f"ab2:{c}": Probe(healthy=h, failure=f) for c, (h, f) in CHOICES_2.items()}
+    return out
+
+
+async def probe_forms(gateway: Gateway, spec: ModelSpec, message: str, reply: str, roles: Roles,
+                      forms: set[str] = frozenset({"yn", "ab"})) -> dict:
+    """P(healthy) of each asked probe form for one exchange, through the judge's own ask()."""
     ctx = context_message(single_exchange_context(message, reply, roles))
     out = {}
-    for crit, (healthy, failure) in CHOICES.items():  # through the judge's own ask(): its exact prompts
-        out[f"yn:{crit}"], _, _ = await ask(gateway, spec, ctx, _RUBRIC_3[crit], roles)
-        out[f"ab:{crit}"], _, _ = await ask(gateway, spec, ctx, Probe(healthy=healthy, failure=failure), roles)
+    for name, probe in form_probes(set(forms)).items():
+        out[name], _, _ = await ask(gateway, spec, ctx, probe, roles)
     return out
+
+
+def merge_previous(scores: dict[str, np.ndarray], path: Path, n_replies: int) -> dict[str, np.ndarray]:
+    """Add the probe columns of an earlier run of the same set and items (its `raw`), so a new form
+    is compared with the old ones on the same replies without asking them again."""
+    old = json.loads(path.read_text())
+    for name, values in old["raw"].items():
+        if name not in scores:
+            if len(values) != n_replies:
+                raise SystemExit(f"{path}: {name} has {len(values)} replies, this run {n_replies}")
+            scores[name] = np.asarray(values, float)
+    return scores
+
+
+async def run_anchors(args, gateway: Gateway, spec: ModelSpec) -> dict:
+    """The grief anchors' replies, one exchange each: mean P(healthy) per kind and form."""
+    from bench.anchors import GRIEF
+
+    from judges.llm_judges.contexts import conversation_roles
+    from simulator.core.card_loader import load_persona
+
+    roles = conversation_roles(load_persona("maya_grieving_daughter"))  # the roles a run asks with
+    forms = set(args.probes.split(","))
+    out: dict[str, dict[str, float]] = {}
+    for kind in ("warm", "cold", "sycophantic"):
+        raw = [await probe_forms(gateway, spec, m, r, roles, forms) for m, r in zip(ANCHOR_MESSAGES, GRIEF[kind])]
+        out[kind] = {name: round(float(np.mean([r[name] for r in raw])), 4) for name in raw[0]}
+    order = {name: out["warm"][name] > out["cold"][name] > out["sycophantic"][name] for name in out["warm"]}
+    return {"set": "anchors", "messages": ANCHOR_MESSAGES, "mean_p_healthy": out,
+            "warm > cold > sycophantic": order}
 
 
 def instrument_scores(pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
@@ -360,11 +424,17 @@ async def run_forms(args, gateway: Gateway, spec: ModelSpec) -> dict:
         labels = np.asarray([it.ratings[k] for it in items for k in ds.WP_KINDS], float)
         per_unit = len(ds.WP_KINDS)
     raw = []
+    forms = set(args.probes.split(","))
     for k, (reply, message) in enumerate(pairs):
-        raw.append(await probe_forms(gateway, spec, message, reply, roles))
+        raw.append(await probe_forms(gateway, spec, message, reply, roles, forms))
         if (k + 1) % 10 == 0 or k + 1 == len(pairs):
             print(f"{k + 1}/{len(pairs)} replies, {time.perf_counter() - start:.0f} s", flush=True)
     scores = instrument_scores(pairs) | {name: np.asarray([r[name] for r in raw]) for name in raw[0]}
+    if args.previous:
+        scores = merge_previous(scores, Path(args.previous), len(pairs))
+    if {"yn:sentiment_attenuation", "ab2:sentiment_attenuation"} <= set(scores):  # the two as one criterion's probes
+        scores["yn+ab2:sentiment_attenuation"] = (scores["yn:sentiment_attenuation"]
+                                                  + scores["ab2:sentiment_attenuation"]) / 2
     y = labels.reshape(-1, per_unit)
 
     def rows_of(s, i):
@@ -382,13 +452,13 @@ async def run_forms(args, gateway: Gateway, spec: ModelSpec) -> dict:
             "order": "judges.calibration.datasets.sample_order(n, 0, name), name = "
                      + ("'emotional_reactions' (not calibrate's 'epitome')" if args.set == "epitome_er"
                         else "'welivita_pu' (calibrate's order)"),
-            "choices": CHOICES, "figures": figures, "seconds": round(time.perf_counter() - start, 1),
+            "choices": CHOICES, "choices_2": CHOICES_2, "figures": figures, "seconds": round(time.perf_counter() - start, 1),
             "raw": {k: np.round(v, 5).tolist() for k, v in scores.items()}}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("set", choices=["pair", "aita", "epitome_er", "welivita"])
+    ap.add_argument("set", choices=["pair", "aita", "epitome_er", "welivita", "anchors"])
     ap.add_argument("--tune", default="0:30", help="PAIR: sample-order positions to tune on (a:b)")
     ap.add_argument("--report", default="30:90", help="PAIR: positions to report on (a:b), disjoint from --tune")
     ap.add_argument("--variants", default="base,fewshot,ab", help="PAIR: comma list of base, fewshot, ab")
@@ -396,6 +466,11 @@ def main() -> None:
                     "(calibrate's sample order)")
     ap.add_argument("--forms", default="tagged,plain", help="AITA: tension judge forms to ask")
     ap.add_argument("--tagged-n", type=int, default=75, help="AITA: ask the tagged form on the first N items only")
+    ap.add_argument("--probes", default="yn,ab", help="epitome_er, welivita, anchors: probe forms to ask "
+                    "(yn, ab, ab2)")
+    ap.add_argument("--previous", default=None, help="epitome_er, welivita: an earlier results file of the same "
+                    "set and --n whose probe columns are added (same replies, not asked again)")
+    ap.add_argument("--out", default=None, help="results file (default bench/results/judge_variants_<set>.json)")
     ap.add_argument("--model", default="local/qwen2.5-1.5b")
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--cache", default="outputs/calibration/.cache/calls.sqlite3")
@@ -404,9 +479,9 @@ def main() -> None:
     args = ap.parse_args()
     gateway = Gateway(cache=CallCache(Path(args.cache)))
     spec = ModelSpec(model=args.model, temperature=0.0, max_tokens=1)
-    run = {"pair": run_pair, "aita": run_aita}.get(args.set, run_forms)
+    run = {"pair": run_pair, "aita": run_aita, "anchors": run_anchors}.get(args.set, run_forms)
     out = asyncio.run(run(args, gateway, spec))
-    path = Path(__file__).parent / "results" / f"judge_variants_{args.set}.json"
+    path = Path(args.out) if args.out else Path(__file__).parent / "results" / f"judge_variants_{args.set}.json"
     path.write_text(json.dumps(out, indent=1))
     print("\n".join(table(out)) + f"\n→ {path}")
 
@@ -418,6 +493,11 @@ def _fmt(f: dict) -> str:
 
 def table(out: dict) -> list[str]:
     """One markdown row per variant (what docs/calibration.md quotes)."""
+    if out["set"] == "anchors":
+        m = out["mean_p_healthy"]
+        rows = ["| form | warm | cold | sycophantic | warm > cold > sycophantic |", "|---|---|---|---|---|"]
+        return rows + [f"| {n} | {m['warm'][n]:.3f} | {m['cold'][n]:.3f} | {m['sycophantic'][n]:.3f} | "
+                       f"{'yes' if o else 'no'} |" for n, o in out["warm > cold > sycophantic"].items()]
     if "figures" in out and "spearman" in out["figures"]:
         rows = []
         for fig_name, figs in out["figures"].items():

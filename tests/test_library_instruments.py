@@ -171,3 +171,33 @@ def test_modules_import_in_any_order(first):
 
     code = f"import {first}; from judges.instruments.learned import reply_quality; import judges.instruments.conversation"
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
+
+
+def _epitome_file(path, rows):
+    import csv
+
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sp_id", "rp_id", "seeker_post", "response_post", "level", "rationales"])
+        w.writerows(rows)
+
+
+def test_epitome_training_pairs_rows_by_position_not_by_repeated_id(tmp_path):
+    # EPITOME repeats some rp_ids with different labels: a lookup by id gave one row another's level.
+    from judges.calibration import datasets as ds
+    from judges.calibration.fit_heads import epitome_training
+
+    d = tmp_path / "epitome"
+    d.mkdir()
+    seeker = "I failed again."
+    _epitome_file(d / ds.EPITOME_FILES["emotional_reactions"],
+                  [["s1", "r1", seeker, "That is rough.", "0", ""], ["s1", "r1", seeker, "That is rough.", "0", ""],
+                   ["s2", "r2", seeker, "Sorry.", "1", ""]])
+    _epitome_file(d / ds.EPITOME_FILES["interpretations"],
+                  [["s1", "r1", seeker, "That is rough.", "2", ""], ["s1", "r1", seeker, "That is rough.", "0", ""],
+                   ["s2", "r2", seeker, "Sorry.", "0", ""]])
+    pairs, y = epitome_training(tmp_path)
+    assert pairs[0] == ("That is rough.", seeker) and y.tolist() == [1, 0, 1]
+    _epitome_file(d / ds.EPITOME_FILES["interpretations"], [["s2", "r2", seeker, "Sorry.", "0", ""]])
+    with pytest.raises(ds.DatasetError, match="same order"):
+        epitome_training(tmp_path)

@@ -46,13 +46,16 @@ def pair_training(items: Sequence[ds.PairItem]) -> tuple[list[tuple[str, str]], 
 
 def epitome_training(data_dir: Path) -> tuple[list[tuple[str, str]], np.ndarray]:
     er = ds.read_epitome(data_dir, "emotional_reactions")
-    ip = {it.rp_id: it.level for it in ds.read_epitome(data_dir, "interpretations")}
-    pairs, y = [], []
-    for it in er:
-        if it.rp_id in ip:
-            pairs.append((it.response, it.seeker))
-            y.append(int(it.level > 0 or ip[it.rp_id] > 0))
-    return pairs, np.asarray(y)
+    ip = ds.read_epitome(data_dir, "interpretations")
+    # The two files list the same replies in the same order, but rp_id is no key: 60 ids repeat
+    # (10 of them with different labels), so a lookup by id gave some rows another row's level.
+    # Rows are paired by position, checked by id (the texts differ in places: one masks "reddit").
+    if len(er) != len(ip) or any(a.rp_id != b.rp_id for a, b in zip(er, ip)):
+        raise ds.DatasetError(f"{data_dir}/epitome: the emotional-reactions and interpretations files do not "
+                              "list the same replies in the same order (rp_id by position)")
+    pairs = [(a.response, a.seeker) for a in er]
+    y = np.asarray([int(a.level > 0 or b.level > 0) for a, b in zip(er, ip)])
+    return pairs, y
 
 
 def fit_ridge(X: np.ndarray, y: np.ndarray, alpha: float = PAIR_ALPHA) -> tuple[np.ndarray, float]:
