@@ -85,7 +85,8 @@ def _write(out: Path, name: str, coef: np.ndarray, intercept: float, meta: dict)
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m judges.calibration.fit_heads", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=None, help="data directory (default ../shared/data)")
-    p.add_argument("--out", default=str(Path(__file__).parents[1] / "learned" / "weights"), help="weights directory")
+    p.add_argument("--out", default=str(Path(__file__).parents[1] / "instruments" / "learned" / "weights"),
+                   help="weights directory (default: the shipped one)")
     args = p.parse_args(argv)
     data_dir = ds.resolve_data_dir(args.data)
     out = Path(args.out)
