@@ -194,6 +194,9 @@ def check_install(words: list[str]) -> None:
     text = setup.read_text()
     for flag in words[2:]:
         assert f'"{flag}"' in text, f"{setup.name} does not handle {flag}"
+    # A build file it hands to cmake by path (a missing one makes cmake fail mid-install).
+    for rel in re.findall(r"\$PWD/([\w./-]+)", text):
+        assert (ROOT / rel).is_file(), f"{setup.name} names {rel}, which does not exist"
 
 
 def check_suite(command: str) -> None:
