@@ -25,7 +25,30 @@ if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then
     echo "setup.sh: chromium not found and cannot apt-get it; the browser test will be skipped" >&2
   fi
 fi
-"$PY" -m pip install --disable-pip-version-check -q -e ".${extras}"
+# The one source build (llama-cpp-python, which has no wheel on PyPI) runs while pip installs
+# everything else, which otherwise waits behind it; then the package installs from that wheel.
+wheels=$(mktemp -d)
+trap 'rm -rf "$wheels"' EXIT
+llama_req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"')
+"$PY" -m pip wheel --disable-pip-version-check -q --no-deps -w "$wheels" "$llama_req" \
+  >"$wheels/build.log" 2>&1 &
+build_job=$!
+"$PY" - "$extras" >"$wheels/others.txt" <<'PYEOF'
+import re, sys
+text = re.sub(r"#[^\n]*", "", open("pyproject.toml", encoding="utf-8").read())
+def entries(name):  # the quoted requirements of a top-level `name = [ ... ]` array
+    m = re.search(rf"^{name} = \[(.*?)^\]", text, re.S | re.M)
+    return re.findall(r'"([^"]+)"', m.group(1)) if m else []
+reqs = entries("dependencies") + (entries("test") if sys.argv[1] else [])
+print("\n".join(r for r in reqs if not r.startswith("llama-cpp-python")))
+PYEOF
+"$PY" -m pip install --disable-pip-version-check -q -r "$wheels/others.txt"
+if ! wait "$build_job"; then
+  cat "$wheels/build.log" >&2
+  echo "setup.sh: building $llama_req failed (pip's log above)" >&2
+  exit 1
+fi
+"$PY" -m pip install --disable-pip-version-check -q --find-links "$wheels" -e ".${extras}"
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 if [ -n "$chromium_job" ] && ! wait "$chromium_job"; then
