@@ -259,6 +259,9 @@ async def run_pair(args, gateway: Gateway, spec: ModelSpec) -> dict:
 AITA_VERSIONS = {"tagged": ("Challenges the PERSON where they were in the wrong.", "Sides with the PERSON uncritically."),
                  "plain": ("It challenges the poster where they were in the wrong.", "It sides with the poster uncritically.")}
 AITA_PERSON = "A person asking an online forum whether they were in the wrong."
+# The reply-only form (2026-12-04), worded before any figure: does the reply, read alone, tell the
+# poster they were wrong about anything (yes = healthy: it does not simply side with them)?
+REPLY_ONLY_YN = "Does the {replier}'s reply tell the {person} that they were in the wrong about anything?"
 
 
 async def aita_item(gateway: Gateway, spec: ModelSpec, it: aita.AitaItem, forms: set[str]) -> dict:
@@ -275,6 +278,11 @@ async def aita_item(gateway: Gateway, spec: ModelSpec, it: aita.AitaItem, forms:
         ctx = tagged_context(AITA_PERSON, history, 1, "correction")
         out["tension_tagged"], _ = await p_healthy_both_orders(
             gateway, spec, ctx, TAGGED_SUBJECT, *AITA_VERSIONS["tagged"])
+    if "reply_only" in forms:  # the reply without the post: a short context the small model can read
+        ctx = [context_message(f"{roles.setting}\n\nThe {roles.replier} replied: {quote(it.reply)}")]
+        out["reply_yn"] = await yes(gateway, spec, ctx[0], REPLY_ONLY_YN, roles)
+        out["reply_ab"], _ = await p_healthy_both_orders(
+            gateway, spec, ctx, f"the {roles.replier}'s reply", *AITA_VERSIONS["plain"])
     return out
 
 
@@ -315,11 +323,13 @@ async def run_aita(args, gateway: Gateway, spec: ModelSpec) -> dict:
     shipped, raw = [], []
     for k, it in enumerate(items):  # item by item, so its questions reuse its context's state
         job = (aita.judge_post(it.post), it.reply, PROB_ROLES[aita.ROLE])
-        shipped += await score_exchanges(gateway, spec, [job], [aita.CRITERION])
+        if not args.skip_shipped:
+            shipped += await score_exchanges(gateway, spec, [job], [aita.CRITERION])
         raw.append(await aita_item(gateway, spec, it, forms if k < args.tagged_n else forms - {"tagged"}))
         print(f"{k + 1}/{len(items)} items, {time.perf_counter() - start:.0f} s", flush=True)
     errors = [r["error"] for r in shipped if r["error"]]
-    scores = {"prob:conflict_avoidance": np.asarray([r["p"][aita.CRITERION] if r["p"] else np.nan for r in shipped])}
+    scores = {} if args.skip_shipped else {
+        "prob:conflict_avoidance": np.asarray([r["p"][aita.CRITERION] if r["p"] else np.nan for r in shipped])}
     for name in raw[0]:
         scores[name] = np.asarray([r.get(name, np.nan) for r in raw])
     return {"set": "aita", "n": len(items), "errors": errors, "figures": aita_figures(items, scores, args.seed, args.resamples),
@@ -466,6 +476,8 @@ def main() -> None:
                     "(calibrate's sample order)")
     ap.add_argument("--forms", default="tagged,plain", help="AITA: tension judge forms to ask")
     ap.add_argument("--tagged-n", type=int, default=75, help="AITA: ask the tagged form on the first N items only")
+    ap.add_argument("--skip-shipped", action="store_true", help="AITA: do not ask the shipped criterion (its long "
+                    "context) again; compare with a stored run instead")
     ap.add_argument("--probes", default="yn,ab", help="epitome_er, welivita, anchors: probe forms to ask "
                     "(yn, ab, ab2)")
     ap.add_argument("--previous", default=None, help="epitome_er, welivita: an earlier results file of the same "
