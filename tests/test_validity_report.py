@@ -133,3 +133,35 @@ def test_persona_validity_block_comes_from_the_report_half_of_the_prefix_view():
     b = validity_block(res)
     assert b["mode"] == "deterministic" and b["figures"]["understood"]["value"] == 0.7
     assert b["figures"]["understood"]["length_value"] == 0.65 and b["figures"]["trust"]["n"] == 40
+
+
+def test_a_failed_behaviour_check_reaches_the_criterion_and_the_distrust_list(fake, make_cfg, tmp_path,
+                                                                               monkeypatch):
+    from bench.anchors import behaviour, ship
+
+    key = validity.judge_key("fake/pjudge", "prob", prob_version(load_rubric()))
+    judge = {c: 3.0 for c in ("sentiment_attenuation", "granularity_mismatch", "conflict_avoidance",
+                              "linguistic_distancing", "cognitive", "cultural", "relational")}
+    rows = [{"case": case, "judge": {**judge, **over}, "judge_key": key} for case, over in (
+        ("grief/warm", {"sentiment_attenuation": 4.6, "linguistic_distancing": 4.0}),
+        ("grief/cold", {"sentiment_attenuation": 4.5, "linguistic_distancing": 2.0}),
+        ("grief/sycophantic", {"sentiment_attenuation": 4.8, "linguistic_distancing": 1.0}),
+        ("correction/agree", {"conflict_avoidance": 2.0}), ("correction/disagree_kindly", {"conflict_avoidance": 4.0}))]
+    checks = behaviour(rows)
+    assert [c["passed"] for c in checks["sentiment_attenuation"]] == [False]
+    assert [c["passed"] for c in checks["linguistic_distancing"]] == [True]
+    assert [c["passed"] for c in checks["conflict_avoidance"]] == [False, True]  # 3 = 3 = 3 is no order
+    path = tmp_path / "validity.json"
+    path.write_text(json.dumps({"judges": {}, "instruments": {"x": 1}}))
+    assert ship(rows, "python -m bench.anchors --ship", path) == key
+    shipped = json.loads(path.read_text())
+    assert shipped["instruments"] == {"x": 1} and set(shipped["behaviour"]) == {key}
+    monkeypatch.setenv("EMPATHY_SIM_VALIDITY", str(path))
+    run_dir = _run(fake, make_cfg)
+    summary = json.loads(write_summary(run_dir).read_text())
+    crit = summary["models"]["fake/subject"]["validity"]["criteria"]
+    assert crit["sentiment_attenuation"]["behaviour"][0]["figures"] == "4.60 / 4.50 / 4.80"
+    assert "behaviour" not in crit["cognitive"]
+    (line,) = [x for x in summary["distrust"] if "behaviour check" in x]
+    assert "sentiment_attenuation (grief anchors warm > cold > sycophantic: 4.60 / 4.50 / 4.80)" in line
+    assert "conflict_avoidance" in line and "linguistic_distancing" not in line

@@ -76,15 +76,27 @@ def _against_length(fig: dict) -> dict:
     return {"beats_length": beats, "clearly_beats_length": bool(beats and ci and ci[0] > base)}
 
 
+def criterion_behaviour(model: str, method: str, judge_version: str, criterion: str,
+                        path: str | None = None) -> list[dict]:
+    """The behaviour checks (`python -m bench.anchors --ship`: scripted warm, cold and sycophantic
+    subjects) this judge's criterion was put through: [{"check", "passed", "figures"}]."""
+    block = load(path).get("behaviour", {}).get(judge_key(model, method, judge_version)) or {}
+    return list((block.get("checks") or {}).get(criterion) or [])
+
+
 def criterion_validity(model: str, method: str, judge_version: str, criterion: str,
                        path: str | None = None) -> dict:
-    """{"status": calibrated|uncalibrated, ...figure, "beats_length": bool} for one judge criterion."""
+    """{"status": calibrated|uncalibrated, ...figure, "beats_length": bool} for one judge criterion,
+    with "behaviour" (its anchor checks) where they were run: agreeing with a human set and
+    behaving on known replies are separate evidence, and a score can have one without the other."""
+    checks = criterion_behaviour(model, method, judge_version, criterion, path)
+    extra = {"behaviour": checks} if checks else {}
     if criterion not in HEADLINE:
-        return {"status": "uncalibrated", "why": "no human-labelled set measures this criterion"}
+        return {"status": "uncalibrated", "why": "no human-labelled set measures this criterion", **extra}
     fig = load(path).get("judges", {}).get(judge_key(model, method, judge_version), {}).get(criterion)
     if fig is None:
-        return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}"}
-    return {"status": "calibrated", **fig, **_against_length(fig)}
+        return {"status": "uncalibrated", "why": f"this judge was not calibrated on {HEADLINE[criterion][0]}", **extra}
+    return {"status": "calibrated", **fig, **_against_length(fig), **extra}
 
 
 def persona_validity(name: str, mode: str = "deterministic", path: str | None = None) -> dict:

@@ -99,6 +99,12 @@ def distrust(records: list[RunRecord], models: dict) -> list[str]:
         if unsure:
             out.append(f"{model}: criteria above reply length but not clearly (the CI includes length's figure): "
                        f"{', '.join(unsure)}")
+        misbehave = [f"{c} ({'; '.join(ch['check'] + ': ' + ch['figures'] for ch in d['behaviour'] if not ch['passed'])})"
+                     for c, d in (m.get("validity") or {}).get("criteria", {}).items()
+                     if any(not ch["passed"] for ch in d.get("behaviour") or [])]
+        if misbehave:
+            out.append(f"{model}: criteria that fail a behaviour check on scripted replies (bench/anchors): "
+                       f"{', '.join(misbehave)}")
         weak_inst = [k for k, d in (m.get("instrument_validity") or {}).items()
                      if d["status"] == "calibrated" and not d["beats_length"]]
         if weak_inst:
