@@ -31,9 +31,14 @@ fi
 wheels=$(mktemp -d)
 trap 'rm -rf "$wheels"' EXIT
 llama_req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"')
-"$PY" -m pip wheel --disable-pip-version-check -q --no-deps -w "$wheels" "$llama_req" \
-  >"$wheels/build.log" 2>&1 &
-build_job=$!
+build_job=""
+# Already installed at the pinned version (a re-run, CI, or a GPU build of your own): keep it.
+if ! "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('llama-cpp-python') != sys.argv[1])" \
+    "${llama_req#*==}" 2>/dev/null; then
+  "$PY" -m pip wheel --disable-pip-version-check -q --no-deps -w "$wheels" "$llama_req" \
+    >"$wheels/build.log" 2>&1 &
+  build_job=$!
+fi
 "$PY" - "$extras" "$wheels" <<'PYEOF'
 import re, sys
 text = re.sub(r"#[^\n]*", "", open("pyproject.toml", encoding="utf-8").read())
@@ -48,7 +53,7 @@ for name, part in (("others", [r for r in reqs if r not in last]), ("last", last
 PYEOF
 "$PY" -m pip install --disable-pip-version-check --no-compile -q -r "$wheels/others.txt"
 "$PY" -m pip install --disable-pip-version-check --no-compile -q --no-deps -e .
-if ! wait "$build_job"; then
+if [ -n "$build_job" ] && ! wait "$build_job"; then
   cat "$wheels/build.log" >&2
   echo "setup.sh: building $llama_req failed (pip's log above)" >&2
   exit 1
