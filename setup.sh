@@ -29,9 +29,10 @@ fi
 # everything else and the package itself, which would otherwise wait behind it; the two
 # requirements that need it install last, from that wheel.
 wheels=$(mktemp -d)
-trap 'rm -rf "$wheels"' EXIT
-llama_req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"')
 build_job=""
+# On a failure elsewhere the background build is stopped rather than left running.
+trap '[ -n "$build_job" ] && kill "$build_job" 2>/dev/null; rm -rf "$wheels"' EXIT
+llama_req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"')
 # Already installed at the pinned version (a re-run, CI, or a GPU build of your own): keep it.
 if ! "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('llama-cpp-python') != sys.argv[1])" \
     "${llama_req#*==}" 2>/dev/null; then
@@ -58,6 +59,7 @@ if [ -n "$build_job" ] && ! wait "$build_job"; then
   echo "setup.sh: building $llama_req failed (pip's log above)" >&2
   exit 1
 fi
+build_job=""
 "$PY" -m pip install --disable-pip-version-check --no-compile -q --find-links "$wheels" -r "$wheels/last.txt"
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
