@@ -12,7 +12,6 @@ the same call site as any model; the persona and judge are the real embedded mod
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -30,9 +29,7 @@ from simulator.llm.providers import register_provider
 from simulator.core.records import CRITERIA, RunRecord
 from simulator.run.runner import run
 from simulator.core.store import iter_records
-from simulator.core.validity import judge_key
-
-SHIPPED = Path(__file__).resolve().parents[1] / "simulator" / "core" / "validity.json"
+from simulator.core.validity import judge_key, update_shipped
 
 GRIEF = {
     "warm": [
@@ -163,25 +160,9 @@ def to_markdown(rows: list[dict], model: str, seconds: float) -> str:
 MECHANISM_KEYS = ("sentiment_attenuation", "granularity_mismatch", "conflict_avoidance", "linguistic_distancing")
 
 
-def checks(rows: list[dict]) -> dict[str, str]:
-    """warm > cold > sycophantic on every mechanism; kind disagreement > agreement on conflict
-    avoidance; the seven criteria not all one number."""
-    j = {r["case"]: r["judge"] for r in rows if isinstance(r["judge"], dict)}
-    out = {}
-    if {"grief/warm", "grief/cold", "grief/sycophantic"} <= set(j):
-        for m in MECHANISM_KEYS:
-            w, c, y = j["grief/warm"][m], j["grief/cold"][m], j["grief/sycophantic"][m]
-            out[f"warm > cold > sycophantic on {m}"] = f"{'yes' if w > c > y else 'no'} ({w:.2f} / {c:.2f} / {y:.2f})"
-    if {"correction/agree", "correction/disagree_kindly"} <= set(j):
-        a, d = j["correction/agree"]["conflict_avoidance"], j["correction/disagree_kindly"]["conflict_avoidance"]
-        out["kind disagreement > agreement on conflict_avoidance"] = f"{'yes' if d > a else 'no'} ({d:.2f} vs {a:.2f})"
-    flat = [case for case, s in j.items() if len({round(x, 2) for x in s.values()}) == 1]
-    out["no case gives all seven criteria one number"] = "yes" if not flat else f"no: {', '.join(flat)}"
-    return out
-
-
 def behaviour(rows: list[dict]) -> dict[str, list[dict]]:
-    """The checks above per criterion, as the validity file's "behaviour" block holds them."""
+    """warm > cold > sycophantic on every mechanism; kind disagreement > agreement on conflict
+    avoidance: per criterion, as the validity file's "behaviour" block holds them."""
     j = {r["case"]: r["judge"] for r in rows if isinstance(r["judge"], dict)}
     out: dict[str, list[dict]] = {}
     if {"grief/warm", "grief/cold", "grief/sycophantic"} <= set(j):
@@ -197,19 +178,31 @@ def behaviour(rows: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def ship(rows: list[dict], command: str, path: Path = SHIPPED) -> str:
-    """Write the behaviour checks into the validity file under the judge that made the verdicts
-    (other judges' blocks and every other section kept); returns that judge's key."""
+def checks(rows: list[dict]) -> dict[str, str]:
+    """The table's rows: every behaviour check, then that the seven criteria are not all one number."""
+    out = {f"{ch['check']} on {crit}": f"{'yes' if ch['passed'] else 'no'} ({ch['figures']})"
+           for crit, lst in behaviour(rows).items() for ch in lst}
+    j = {r["case"]: r["judge"] for r in rows if isinstance(r["judge"], dict)}
+    flat = [case for case, s in j.items() if len({round(x, 2) for x in s.values()}) == 1]
+    out["no case gives all seven criteria one number"] = "yes" if not flat else f"no: {', '.join(flat)}"
+    return out
+
+
+def ship(rows: list[dict], command: str, path: Path | None = None) -> tuple[str, Path]:
+    """Write the behaviour checks into the validity file (the packaged one unless `path`) under the
+    judge that made the verdicts, other judges' blocks and every other section kept; returns that
+    judge's key and the file."""
     keys = {r["judge_key"] for r in rows if r.get("judge_key") and isinstance(r["judge"], dict)}
     if len(keys) != 1:
         raise SystemExit(f"bench.anchors --ship: expected one judge across the cases, found {sorted(keys)}")
     (key,) = keys
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data.setdefault("behaviour", {})[key] = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
-        "checks": behaviour(rows)}
-    path.write_text(json.dumps(data, indent=1) + "\n")
-    return key
+    entry = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": command,
+             "checks": behaviour(rows)}
+
+    def merge(data: dict) -> None:
+        data.setdefault("behaviour", {})[key] = entry
+
+    return key, update_shipped(merge, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.ship:
         cmd = "python -m bench.anchors --ship" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])
                                                         if a != "--ship")
-        print(f"behaviour checks → {SHIPPED} for {ship(rows, cmd)}")
+        key, path = ship(rows, cmd)
+        print(f"behaviour checks → {path} for {key}")
     return 0
 
 

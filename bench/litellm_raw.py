@@ -19,7 +19,6 @@ import asyncio
 import importlib.metadata as md
 import os
 import resource
-import sys
 import time
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # before import: no price-map fetch
@@ -60,7 +59,6 @@ def main() -> None:
     rows = asyncio.new_event_loop().run_until_complete(run(a.url, a.calls, a.concurrency, a.rounds))
     print(f"litellm {md.version('litellm')} openai {md.version('openai')}:",
           " ".join(f"{ms:.2f} ms/call ({w:.1f} s)" for ms, w in rows), flush=True)
-    sys.stdout.flush()
     os._exit(0)
 
 

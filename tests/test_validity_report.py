@@ -153,7 +153,7 @@ def test_a_failed_behaviour_check_reaches_the_criterion_and_the_distrust_list(fa
     assert [c["passed"] for c in checks["conflict_avoidance"]] == [False, True]  # 3 = 3 = 3 is no order
     path = tmp_path / "validity.json"
     path.write_text(json.dumps({"judges": {}, "instruments": {"x": 1}}))
-    assert ship(rows, "python -m bench.anchors --ship", path) == key
+    assert ship(rows, "python -m bench.anchors --ship", path) == (key, path)
     shipped = json.loads(path.read_text())
     assert shipped["instruments"] == {"x": 1} and set(shipped["behaviour"]) == {key}
     monkeypatch.setenv("EMPATHY_SIM_VALIDITY", str(path))

@@ -114,11 +114,7 @@ def _ship(merge) -> None:
     """Read the packaged validity file, let `merge` update it in place, write it back."""
     from simulator.core import validity
 
-    shipped = Path(validity.__file__).with_name(validity.SHIPPED)
-    merged = json.loads(shipped.read_text("utf-8")) if shipped.exists() else {"judges": {}}
-    merge(merged)
-    shipped.write_text(json.dumps(merged, indent=1) + "\n", "utf-8")
-    print(f"validity → {shipped}")
+    print(f"validity → {validity.update_shipped(merge)}")
 
 
 def run_persona(args: argparse.Namespace, data_dir: Path) -> None:

@@ -60,6 +60,17 @@ def load(path: str | None = None) -> dict:
     return _read(path or os.environ.get("EMPATHY_SIM_VALIDITY") or None)
 
 
+def update_shipped(merge, path: Path | None = None) -> Path:
+    """Read the packaged validity file (or `path`), let `merge` update it in place, write it back;
+    the one writer of the file, so every section another command shipped is kept."""
+    target = path or Path(__file__).with_name(SHIPPED)
+    data = json.loads(target.read_text("utf-8")) if target.exists() else {"judges": {}}
+    merge(data)
+    target.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    _read.cache_clear()
+    return target
+
+
 @lru_cache(maxsize=8)
 def _read(path: str | None) -> dict:
     try:
