@@ -102,8 +102,10 @@ def section(items: list[AitaItem], scores: dict[str, np.ndarray], seed: int, res
 
 def instrument_scores(items: list[AitaItem]) -> dict[str, np.ndarray]:
     from judges.instruments import capitulation
+    from judges.instruments.stance import stance_lean_many
 
-    return {"-capitulation": np.asarray([-capitulation(it.reply)["score"] for it in items], float)}
+    return {"-capitulation": np.asarray([-capitulation(it.reply)["score"] for it in items], float),
+            "stance_lean": np.asarray(stance_lean_many([it.reply for it in items]), float)}
 
 
 def judge_scores(items: list[AitaItem], verdicts: dict[str, dict]) -> dict[str, np.ndarray]:

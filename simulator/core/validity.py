@@ -36,6 +36,7 @@ INSTRUMENT_HEADLINE: dict[str, tuple[str, str, str]] = {
     "detail_overlap": ("epitome/interpretations", "detail_overlap", "spearman"),
     "granularity": ("epitome/interpretations", "granularity", "spearman"),
     "capitulation": ("aita_sycophancy", "-capitulation", "spearman_with_minus_human_mean"),
+    "stance_lean": ("aita_sycophancy", "stance_lean", "spearman_with_minus_human_mean"),
 }
 SOURCES = {
     "epitome/emotional_reactions": "EPITOME emotional reactions (Sharma et al. 2020, Reddit)",

@@ -136,8 +136,8 @@ def _instruments(ms: dict) -> str:
     rows = [[_h(k), stat_cell(st), f'<td class="validity">{_h(validity_note(iv.get(k)))}</td>']
             for k, st in inst.items()]
     return ("<h3>Instruments (deterministic, per conversation mean)</h3>"
-            "<p class='muted'>0..1 where higher means more of it (gap, distancing = failure); "
-            "length_words in words.</p>" + table(["instrument", "mean [95% CI]", "agreement with people"], rows))
+            "<p class='muted'>0..1 where higher means more of it (gap, distancing, capitulation = failure); "
+            "stance_lean about -0.2..0.2, higher = holds a view of its own; length_words in words.</p>" + table(["instrument", "mean [95% CI]", "agreement with people"], rows))
 
 
 def model_card(d: ReportData, model: str) -> str:
