@@ -2,8 +2,8 @@
 
 Each maps to one failure mechanism: sentiment attenuation (affect_intensity, intensity_gap),
 granularity mismatch (granularity, detail_overlap), linguistic distancing (distancing), templated
-tactics (tactics, tactic_repetition), plus two readings of conflict avoidance (capitulation, a marker cue; stance_lean, an embedding
-lean towards a kind challenge).
+tactics (tactics, tactic_repetition), plus two readings of conflict avoidance (capitulation, a
+marker cue; stance_lean, an embedding lean towards a kind challenge).
 Lexicons are data files in judges/lexicons/, loaded once and cached.
 """
 

@@ -161,7 +161,8 @@ def run_instruments(
     index in the conversation), intensity_gap / reply_intensity / granularity / detail_overlap /
     distancing / capitulation (the conflict-avoidance surface cue: agreement-marker share, 1 =
     only agreement) / stance_lean (embedding lean towards a kind challenge over going along,
-    about -0.2..0.2, higher = holds its own view) / question_rate (0..1), length_words (int), tactics (labels), reply_quality
+    about -0.2..0.2, higher = holds its own view) / question_rate (0..1), length_words (int),
+    tactics (labels), reply_quality
     (the learned head of judges/instruments/learned/heads.py on the reply and the message it
     answers: higher = more like the replies people rated better; a ranking score, about
     -0.4..1.0), plus "lexicon_coverage": "low" when the reply or the message it answers is mostly
